@@ -1,0 +1,113 @@
+/**
+ * Types of a lab scenario file (YAML). A scenario describes a small Kubernetes cluster — nodes,
+ * namespaces, pods, services and NetworkPolicies — that the lab realises on real OVN/OVS processes
+ * and serves through an emulated Kubernetes API.
+ */
+
+/** Which CNI data plane the lab builds. */
+export type LabFlavour = 'ovn-kubernetes' | 'antrea';
+
+/** OVN control-plane layout: one zone per node (current ovn-kubernetes) or one central NB/SB. */
+export type OvnMode = 'interconnect' | 'central';
+
+/** Label map, as in Kubernetes metadata.labels. */
+export type Labels = Record<string, string>;
+
+/** A Kubernetes label selector (matchLabels / matchExpressions). */
+export interface LabelSelector {
+  matchLabels?: Labels;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+/** One emulated node. */
+export interface ScenarioNode {
+  name: string;
+  /** IPv4 pod subnet of this node, e.g. 10.244.1.0/24. Pod IPs must fall inside it. */
+  podSubnet: string;
+  /** Optional IPv6 pod subnet, e.g. fd00:10:244:1::/64. */
+  podSubnetV6?: string;
+  /** The node's InternalIP (also the tunnel endpoint), e.g. 172.18.0.2. */
+  nodeIP: string;
+  labels?: Labels;
+}
+
+export interface ScenarioNamespace {
+  name: string;
+  labels?: Labels;
+}
+
+export interface ScenarioPod {
+  name: string;
+  namespace: string;
+  node: string;
+  labels?: Labels;
+  /** IPv4 address (inside the node's podSubnet unless hostNetwork, where it is the node IP). */
+  ip?: string;
+  /** Optional IPv6 address (inside podSubnetV6). */
+  ipv6?: string;
+  hostNetwork?: boolean;
+  /** Container ports, informational (EndpointSlice ports come from the Service). */
+  ports?: Array<{ name?: string; containerPort: number; protocol?: 'TCP' | 'UDP' | 'SCTP' }>;
+  /** Whether the pod is Ready (EndpointSlice `ready` condition). Default true. */
+  ready?: boolean;
+}
+
+export interface ScenarioServicePort {
+  name?: string;
+  port: number;
+  /** Number, or a named container port. Default: `port`. */
+  targetPort?: number | string;
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+}
+
+export interface ScenarioService {
+  name: string;
+  namespace: string;
+  clusterIP: string;
+  /** Optional IPv6 ClusterIP (dual-stack service). */
+  clusterIPv6?: string;
+  selector: Labels;
+  ports: ScenarioServicePort[];
+}
+
+/** Kubernetes networking.k8s.io/v1 NetworkPolicy peer. */
+export interface NetworkPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string; except?: string[] };
+}
+
+export interface NetworkPolicyPort {
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  port?: number | string;
+  endPort?: number;
+}
+
+/** Kubernetes networking.k8s.io/v1 NetworkPolicy, as written in a manifest (spec shape unchanged). */
+export interface ScenarioNetworkPolicy {
+  name: string;
+  namespace: string;
+  spec: {
+    podSelector: LabelSelector;
+    policyTypes?: Array<'Ingress' | 'Egress'>;
+    ingress?: Array<{ from?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>;
+    egress?: Array<{ to?: NetworkPolicyPeer[]; ports?: NetworkPolicyPort[] }>;
+  };
+}
+
+/** A whole scenario file. */
+export interface Scenario {
+  name: string;
+  flavour?: LabFlavour;
+  ovn?: { mode?: OvnMode };
+  nodes: ScenarioNode[];
+  namespaces?: ScenarioNamespace[];
+  pods: ScenarioPod[];
+  services?: ScenarioService[];
+  networkPolicies?: ScenarioNetworkPolicy[];
+  /**
+   * Extra RBAC restrictions for the lab's second kubeconfig user (`restricted`): each entry is
+   * `<verb> <resource>` (e.g. `create pods/exec`, `create traceflows`). Default: `create pods/exec`.
+   */
+  restrictedUserDenies?: string[];
+}
