@@ -1,0 +1,128 @@
+/**
+ * Error classes of cni-trace. Each has a stable `code` (for scripts and the library) and an
+ * `exitCode` the CLI uses: 2 for bad usage or input, 3 for runtime failures. Messages say what to
+ * do next.
+ */
+
+/** Base class of every error cni-trace raises on purpose. */
+export class CniTraceError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: string;
+  /** CLI exit code: 2 usage/input, 3 runtime. */
+  readonly exitCode: 2 | 3;
+
+  constructor(code: string, message: string, exitCode: 2 | 3, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** A request argument is invalid. Raised before anything is created in the cluster. */
+export class InvalidArgumentError extends CniTraceError {
+  /** The offending argument, as the user spelled it in the canonical CLI form (e.g. `dst-port`). */
+  readonly argument: string;
+
+  constructor(argument: string, message: string) {
+    super('INVALID_ARGUMENT', `invalid --${argument}: ${message}`, 2);
+    this.argument = argument;
+  }
+}
+
+/** A Kubernetes object named by the user does not exist. */
+export class NotFoundError extends CniTraceError {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly objectName: string;
+
+  constructor(kind: string, name: string, namespace?: string, hint?: string) {
+    const where = namespace ? `${kind} ${namespace}/${name}` : `${kind} ${name}`;
+    super('NOT_FOUND', `${where} not found${hint ? `: ${hint}` : ''}`, 2);
+    this.kind = kind;
+    this.namespace = namespace;
+    this.objectName = name;
+  }
+}
+
+/** The Kubernetes API refused a request for lack of permission. */
+export class ForbiddenError extends CniTraceError {
+  readonly verb: string;
+  readonly resource: string;
+
+  constructor(verb: string, resource: string, namespace: string | undefined, serverMessage?: string) {
+    const scope = namespace ? ` in namespace "${namespace}"` : '';
+    super(
+      'FORBIDDEN',
+      `permission denied: cannot ${verb} ${resource}${scope}. Ask a cluster admin for RBAC "${verb}" on "${resource}"` +
+        (serverMessage ? ` (API server: ${serverMessage})` : ''),
+      3,
+    );
+    this.verb = verb;
+    this.resource = resource;
+  }
+}
+
+/** The Kubernetes API could not be reached or answered with an unexpected error. */
+export class ClusterError extends CniTraceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CLUSTER_ERROR', message, 3, options);
+  }
+}
+
+/** No usable kubeconfig, or a named context is missing. */
+export class KubeconfigError extends CniTraceError {
+  constructor(message: string) {
+    super('KUBECONFIG', message, 3);
+  }
+}
+
+/** A command-line tool is not installed where it was to run. */
+export class ToolMissingError extends CniTraceError {
+  readonly tool: string;
+
+  constructor(tool: string, where: string) {
+    super('TOOL_MISSING', `"${tool}" is not available on ${where}; install it there or use a driver option that skips it`, 3);
+    this.tool = tool;
+  }
+}
+
+/** A command or the whole trace did not finish in time. */
+export class TraceTimeoutError extends CniTraceError {
+  constructor(what: string, seconds: number) {
+    super('TIMEOUT', `${what} did not finish within ${seconds}s; raise --timeout or check that the cluster is healthy`, 3);
+  }
+}
+
+/** A command could not be run (transport failure, bad container, ...). */
+export class CommandError extends CniTraceError {
+  readonly target: string;
+  readonly argv: string[];
+
+  constructor(target: string, argv: string[], message: string, options?: { cause?: unknown }) {
+    super('COMMAND_FAILED', `${target}: running "${argv.join(' ')}" failed: ${message}`, 3, options);
+    this.target = target;
+    this.argv = argv;
+  }
+}
+
+/** The work was cancelled (unsubscribe, Ctrl-C). */
+export class CancelledError extends CniTraceError {
+  constructor(what = 'trace') {
+    super('CANCELLED', `${what} was cancelled`, 3);
+  }
+}
+
+/** CNI detection found no driver, several, or the requested one is not registered. */
+export class DriverSelectionError extends CniTraceError {
+  constructor(message: string, exitCode: 2 | 3 = 3) {
+    super('DRIVER_SELECTION', message, exitCode);
+  }
+}
+
+/** Turns anything thrown into a {@link CniTraceError} (unknown errors become runtime errors). */
+export function toCniTraceError(err: unknown): CniTraceError {
+  if (err instanceof CniTraceError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new CniTraceError('INTERNAL', message, 3, { cause: err });
+}

@@ -1,0 +1,240 @@
+/**
+ * The normalized trace model: what a user asks for (a {@link TraceRequest}) and what any driver
+ * answers (a {@link TraceResult}), independent of the CNI. Every type here is plain data and
+ * JSON-serialisable, so the CLI's `-o json` prints exactly what the library returns.
+ */
+
+/** IP address family of the traced packet. */
+export type AddressFamily = 'ip4' | 'ip6';
+
+/** L4 protocol. Under `ip6`, `icmp` means ICMPv6. */
+export type Protocol = 'tcp' | 'udp' | 'icmp';
+
+/** A pod, by namespace and name. */
+export interface PodRef {
+  kind: 'pod';
+  namespace: string;
+  name: string;
+}
+
+/** A Service, by namespace and name. */
+export interface ServiceRef {
+  kind: 'service';
+  namespace: string;
+  name: string;
+}
+
+/** A bare IP address (outside the cluster, or a live-traffic source). */
+export interface IpRef {
+  kind: 'ip';
+  ip: string;
+}
+
+/** Where a traced packet starts: a pod, or (live traffic only) an IP or nothing. */
+export type SourceEndpoint = PodRef | IpRef;
+
+/** Where a traced packet goes: exactly one of a pod, a Service or an IP address. */
+export type DestinationEndpoint = PodRef | ServiceRef | IpRef;
+
+/** TCP flag names accepted in {@link PacketSpec.tcpFlags}. */
+export type TcpFlag = 'FIN' | 'SYN' | 'RST' | 'PSH' | 'ACK' | 'URG' | 'ECE' | 'CWR';
+
+/** The packet to trace. */
+export interface PacketSpec {
+  family: AddressFamily;
+  protocol: Protocol;
+  /** Source L4 port (tcp/udp). Drivers pick one when absent. */
+  srcPort?: number;
+  /** Destination L4 port (tcp/udp). For a Service destination this is the Service port. */
+  dstPort?: number;
+  /** TCP flags as a number (SYN = 2 by default for TCP). */
+  tcpFlags?: number;
+  /** IPv4 TTL or IPv6 hop limit (64 by default). */
+  ttl: number;
+}
+
+/**
+ * How the trace is obtained.
+ * - `simulate`: flow-table simulation (ovn-trace, ofproto/trace); nothing is sent.
+ * - `inject`: a packet is injected on the node (Antrea Traceflow).
+ * - `live`: the first real packet of a new matching connection is captured.
+ */
+export type TraceMode = 'simulate' | 'inject' | 'live';
+
+/** A normalized trace request, validated by {@link validateTraceRequest}. */
+export interface TraceRequest {
+  source?: SourceEndpoint;
+  destination: DestinationEndpoint;
+  packet: PacketSpec;
+  /** Preferred mode; a driver uses its natural mode when absent. */
+  mode?: TraceMode;
+  /** Live traffic only: capture only a packet that is dropped. */
+  droppedOnly?: boolean;
+  /** Overall deadline of the trace, in seconds. */
+  timeoutSeconds: number;
+  /** Skip ovn-detrace (OVN). */
+  skipDetrace?: boolean;
+  /** Force a driver by id instead of detecting the CNI. */
+  cni?: string;
+  /** Driver-specific options (e.g. `{ ovnNamespace: 'openshift-ovn-kubernetes' }`). */
+  options?: Record<string, unknown>;
+}
+
+/**
+ * Overall or per-leg outcome.
+ * - `delivered`: the packet reached the destination.
+ * - `dropped` / `rejected`: a terminal drop or reject was observed.
+ * - `left-cluster`: forwarded out of the pod network (e.g. to an external IP).
+ * - `inconclusive`: no terminal observation (timeout, nothing captured). Not the same as dropped.
+ * - `error`: the trace itself failed (tool error, bad input the tool rejected).
+ */
+export type Verdict = 'delivered' | 'dropped' | 'rejected' | 'left-cluster' | 'inconclusive' | 'error';
+
+/** Direction of a leg. `reverse` is ovnkube-trace's "destination pod to source pod" new connection. */
+export type LegDirection = 'forward' | 'reply' | 'reverse';
+
+/** What happened to the packet at one hop. Unknown tool values are kept verbatim. */
+export type HopAction =
+  | 'received'
+  | 'forwarded'
+  | 'delivered'
+  | 'dropped'
+  | 'rejected'
+  | 'translated'
+  | 'tunnelled'
+  | 'left-cluster'
+  | 'matched'
+  | 'marked-for-snat'
+  | 'forwarded-to-egress-node'
+  | (string & {});
+
+/** Kinds of policy a drop can be attributed to. */
+export type PolicyKind =
+  | 'NetworkPolicy'
+  | 'AntreaNetworkPolicy'
+  | 'AntreaClusterNetworkPolicy'
+  | 'AdminNetworkPolicy'
+  | 'BaselineAdminNetworkPolicy';
+
+/** A policy object, by kind, namespace (for namespaced kinds) and name. */
+export interface PolicyRef {
+  kind: PolicyKind;
+  namespace?: string;
+  name: string;
+  /** Rule name or index, when the CNI reports it. */
+  rule?: string;
+}
+
+/**
+ * Why a packet was dropped or rejected.
+ * - `rule`: an explicit rule of a policy dropped it.
+ * - `default-deny`: the pod is isolated by policies that select it, and none allows this packet.
+ * - `other`: a drop not caused by policy (routing miss, port security, ...).
+ */
+export type DropAttribution =
+  | { type: 'rule'; policy: PolicyRef; direction?: 'ingress' | 'egress'; explanation: string }
+  | {
+      type: 'default-deny';
+      direction?: 'ingress' | 'egress';
+      /** The policies that isolate the pod (empty when the driver cannot know them). */
+      isolatedBy: PolicyRef[];
+      explanation: string;
+    }
+  | { type: 'other'; explanation: string };
+
+/** One observation point (a hop) in a leg. */
+export interface Observation {
+  /** Node where it was observed, when known. */
+  node?: string;
+  /** Stage or component: `SpoofGuard`, `ls_out_acl_eval`, an OVS table name, ... */
+  stage: string;
+  action: HopAction;
+  /** One-line human description. */
+  description?: string;
+  /** Addresses after NAT/load balancing. */
+  translatedDstIp?: string;
+  translatedSrcIp?: string;
+  translatedDstPort?: number;
+  /** Tunnel destination (node IP) when the packet was tunnelled. */
+  tunnelDst?: string;
+  /** Output port or logical port name. */
+  port?: string;
+  /** Matched flow or logical-flow text. */
+  flow?: string;
+  /** OpenFlow cookie or logical-flow uuid prefix. */
+  cookie?: string;
+  /** Policy that this hop's decision belongs to. */
+  policy?: PolicyRef;
+  /** True on the hop where the packet was dropped or rejected. */
+  terminal?: boolean;
+  /** When the hop was observed (ISO 8601), when the CNI reports it. */
+  timestamp?: string;
+  /** Extra tool-specific detail (logical flow, OVS table id, registers, ...). */
+  detail?: Record<string, unknown>;
+}
+
+/** One command the trace ran (for level-5 output and reproduction). */
+export interface CommandRecord {
+  argv: string[];
+  /** Where it ran: `local`, or `<namespace>/<pod>/<container>`. */
+  target: string;
+  exitCode: number | null;
+  durationMs: number;
+}
+
+/** One tool run or node report. */
+export interface Leg {
+  id: string;
+  /** `ovn-trace`, `ofproto/trace`, `ovn-detrace`, `traceflow`, ... */
+  tool: string;
+  direction: LegDirection;
+  node?: string;
+  /** Human description, e.g. `source pod to destination pod`. */
+  description: string;
+  from?: string;
+  to?: string;
+  verdict: Verdict;
+  /** Why this verdict, in words. */
+  reason?: string;
+  observations: Observation[];
+  drop?: DropAttribution;
+  /** Whether this leg decides the overall verdict (informational legs such as detrace do not). */
+  decisive: boolean;
+  command?: CommandRecord;
+  rawOutput?: string;
+  durationMs: number;
+  warnings?: string[];
+  /**
+   * How the summary (log level 0) shows this leg: one "indicates success/failure" line
+   * (ovnkube-trace style, the default) or its observations as a tree (NSX/Traceflow style).
+   */
+  summary?: 'verdict-line' | 'observation-tree';
+}
+
+/** A resolved endpoint, after discovery. */
+export interface ResolvedEndpoint {
+  ref?: SourceEndpoint | DestinationEndpoint;
+  ip?: string;
+  node?: string;
+  mac?: string;
+  hostNetwork?: boolean;
+  /** Free-form discovery details (OVS port, zone, ClusterIP, chosen endpoint, ...). */
+  detail?: Record<string, unknown>;
+}
+
+/** The full answer to a trace. */
+export interface TraceResult {
+  request: TraceRequest;
+  /** Id of the driver that ran the trace. */
+  cni: string;
+  verdict: Verdict;
+  /** The verdict in words, naming the dropping policy when there is one. */
+  reason: string;
+  drop?: DropAttribution;
+  source?: ResolvedEndpoint;
+  destination?: ResolvedEndpoint;
+  legs: Leg[];
+  warnings: string[];
+  startedAt: string;
+  durationMs: number;
+}

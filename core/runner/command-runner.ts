@@ -1,0 +1,41 @@
+/**
+ * The command-runner contract: run an argv somewhere (locally, or inside a pod container) and get
+ * its stdout, stderr and exit code. A non-zero exit code is a normal result (tools such as
+ * ovs-appctl report bad input that way); only failing to run at all throws.
+ */
+
+/** What to run. */
+export interface CommandSpec {
+  /** Program and arguments. Never a shell string built from user input. */
+  argv: string[];
+  /** Text written to the command's standard input, then end-of-file. */
+  stdin?: string;
+  /** Per-command timeout in milliseconds. */
+  timeoutMs?: number;
+  /** Cancels the command (the process is killed or the exec stream closed). */
+  signal?: AbortSignal;
+}
+
+/** What came back. */
+export interface CommandOutput {
+  stdout: string;
+  stderr: string;
+  /** Exit code, or null when the command was killed by a signal. */
+  exitCode: number | null;
+  durationMs: number;
+  /** Where it ran: `local` or `<namespace>/<pod>/<container>`. */
+  target: string;
+}
+
+/** Runs commands in one place. */
+export interface CommandRunner {
+  /** Human-readable place the commands run, used in errors and logs. */
+  readonly target: string;
+  /**
+   * Runs one command.
+   * @throws ToolMissingError when the program does not exist there,
+   *   TraceTimeoutError on timeout, CancelledError on cancellation, CommandError or
+   *   ForbiddenError when the command could not be started.
+   */
+  run(spec: CommandSpec): Promise<CommandOutput>;
+}
