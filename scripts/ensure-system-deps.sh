@@ -6,7 +6,7 @@ need=()
 for bin in ovs-vswitchd ovsdb-server ovn-northd ovn-controller ovn-trace ovn-detrace unshare; do
   command -v "$bin" >/dev/null 2>&1 || need+=("$bin")
 done
-python3 -c 'import ovs' >/dev/null 2>&1 || need+=("python3-openvswitch")
+/usr/bin/python3 -c 'import ovs' >/dev/null 2>&1 || need+=("python3-openvswitch")
 [ ${#need[@]} -eq 0 ] && exit 0
 pkgs="openvswitch-switch ovn-central ovn-host ovn-common python3-openvswitch util-linux"
 if [ "$(id -u)" != "0" ]; then

@@ -8,7 +8,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const pattern = process.argv[2] ?? '\\.test\\.js$';
+// Only compiled test files, optionally narrowed by the user's pattern.
+const pattern = `^(?=.*\\.test\\.js$)(?=.*(?:${process.argv[2] ?? ''}))`;
 
 function run(cmd, args, what) {
   const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });

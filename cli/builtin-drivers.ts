@@ -1,0 +1,9 @@
+import type { DependencyContainer } from 'tsyringe';
+
+/**
+ * The composition root's list of built-in drivers. Each is imported lazily so `--help` does not
+ * load them; the core itself never imports a driver.
+ */
+export async function registerBuiltinDrivers(container: DependencyContainer): Promise<void> {
+  void container;
+}

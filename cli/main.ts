@@ -1,0 +1,144 @@
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { Subscription } from 'rxjs';
+import { CleanupTracker } from '../core/cleanup-tracker.js';
+import { CniTraceError, InvalidArgumentError, NotFoundError, toCniTraceError } from '../core/errors.js';
+import type { TraceEvent } from '../core/events.js';
+import { KubeClient } from '../core/kube/kube-client.js';
+import { loadKubeConfig } from '../core/kube/kube-config-loader.js';
+import type { TraceRequest, TraceResult } from '../core/model.js';
+import { trace } from '../core/tracer.js';
+import { validateTraceRequest } from '../core/validate-request.js';
+import { isSuccess } from '../core/verdict.js';
+import { parseCliArgs } from './argv-parser.js';
+import { helpText } from './help-text.js';
+import { invocationFromFlags, type CliInvocation } from './request-from-flags.js';
+
+/** Where the CLI writes, and what it knows of its environment (injectable for tests). */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+  isTty: boolean;
+  /** Registers a handler for Ctrl-C / SIGTERM; returns a function that removes it. */
+  onInterrupt?: (handler: () => void) => () => void;
+}
+
+/** Exit codes of the CLI. */
+export const EXIT = { delivered: 0, notDelivered: 1, usage: 2, runtime: 3, interrupted: 130 } as const;
+
+/** Whether a result counts as success: delivered, or left the cluster towards an external IP. */
+export function resultIsSuccess(result: TraceResult): boolean {
+  if (result.verdict === 'left-cluster') return result.request.destination.kind === 'ip';
+  return isSuccess(result.verdict);
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * Resolves antctl's `-D ns/name` to a pod or a Service the way antctl does (a pod wins), but
+ * also checks the Service so a typo is reported as "neither".
+ */
+async function resolveAmbiguousDestination(inv: CliInvocation, kube: KubeClient): Promise<TraceRequest> {
+  const amb = inv.ambiguousDestination;
+  if (!amb) return inv.request;
+  const { namespace, name } = amb;
+  const pod = await kube.callOptional({ verb: 'get', resource: 'pods', namespace, name }, () => kube.core.readNamespacedPod({ namespace, name }));
+  if (pod) return inv.request;
+  const svc = await kube.callOptional({ verb: 'get', resource: 'services', namespace, name }, () => kube.core.readNamespacedService({ namespace, name }));
+  if (!svc) throw new NotFoundError('pod or service', name, namespace, 'check -D/--destination');
+  return { ...inv.request, destination: { kind: 'service', namespace, name } };
+}
+
+/**
+ * Runs the `cni-trace` command line and returns the exit code. Drivers come from the given
+ * tsyringe container (the bin registers the built-in ones).
+ */
+export async function runCli(argv: readonly string[], io: CliIo, container: DependencyContainer = rootContainer): Promise<number> {
+  let inv: CliInvocation;
+  try {
+    const flags = parseCliArgs(argv);
+    if (flags.help === true) {
+      io.stdout(helpText());
+      return EXIT.delivered;
+    }
+    if (flags.version === true) {
+      io.stdout(`cni-trace ${version()}\n`);
+      return EXIT.delivered;
+    }
+    inv = invocationFromFlags(flags, io.env, io.isTty);
+    validateTraceRequest(inv.request);
+  } catch (err) {
+    const e = toCniTraceError(err);
+    io.stderr(`cni-trace: ${e.message}\nRun "cni-trace --help" for usage.\n`);
+    return e instanceof InvalidArgumentError ? EXIT.usage : e.exitCode;
+  }
+
+  // Formatters load lazily: `--help` and usage errors stay fast.
+  const formatters = await import('../formatters/index.js');
+  const tracker = new CleanupTracker();
+  let interrupted = false;
+  let cancel: (() => void) | undefined;
+  const removeInterrupt = io.onInterrupt?.(() => {
+    interrupted = true;
+    cancel?.();
+  });
+
+  try {
+    const kube = inv.ambiguousDestination ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
+    const request = kube ? await resolveAmbiguousDestination(inv, kube) : inv.request;
+    const renderer = inv.output === 'text' ? formatters.createStreamRenderer({ level: inv.logLevel, color: inv.color }) : undefined;
+
+    const result = await new Promise<TraceResult | undefined>((resolve, reject) => {
+      const subscription: Subscription = trace(request, {
+        container,
+        kube: kube ?? { kubeconfig: inv.kubeconfig, context: inv.context },
+        logLevel: inv.logLevel,
+        cleanup: tracker,
+      }).subscribe({
+        next: (event: TraceEvent) => {
+          if (renderer) {
+            const text = renderer.push(event);
+            if (text) io.stdout(text);
+          } else if (event.type === 'log' && event.level <= inv.logLevel) {
+            io.stderr(`${event.message}\n`);
+          }
+          if (event.type === 'finished') resolve(event.result);
+        },
+        error: reject,
+        complete: () => resolve(undefined),
+      });
+      // An unsubscribed stream never completes, so the interrupt settles the promise itself;
+      // unsubscribing starts the driver's clean-up, which the tracker waits for below.
+      cancel = () => {
+        subscription.unsubscribe();
+        resolve(undefined);
+      };
+      if (interrupted) cancel();
+    });
+
+    const cleanedUp = await tracker.settled(15_000);
+    for (const err of tracker.errors()) io.stderr(`cni-trace: warning: clean-up failed: ${(err as Error).message ?? String(err)}\n`);
+    if (interrupted || !result) {
+      io.stderr(`cni-trace: interrupted${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}\n`);
+      return EXIT.interrupted;
+    }
+    if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
+    return resultIsSuccess(result) ? EXIT.delivered : EXIT.notDelivered;
+  } catch (err) {
+    await tracker.settled(15_000);
+    if (interrupted) {
+      io.stderr('cni-trace: interrupted\n');
+      return EXIT.interrupted;
+    }
+    const e = toCniTraceError(err);
+    io.stderr(`cni-trace: ${e instanceof CniTraceError && e.code !== 'INTERNAL' ? `${e.message} [${e.code}]` : `internal error: ${e.message}`}\n`);
+    return e.exitCode;
+  } finally {
+    removeInterrupt?.();
+  }
+}
