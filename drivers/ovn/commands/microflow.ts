@@ -1,0 +1,93 @@
+import type { AddressFamily, Protocol } from '../../../core/model.js';
+
+/** The packet as the OVN tools need it. */
+export interface OvnPacket {
+  family: AddressFamily;
+  protocol: Protocol;
+  srcMac: string;
+  dstMac: string;
+  srcIp: string;
+  dstIp: string;
+  ttl: number;
+  srcPort?: number;
+  dstPort?: number;
+  tcpFlags?: number;
+}
+
+/**
+ * Builds an ovn-trace microflow (OVN logical match syntax). Values come from discovery (pod
+ * annotations, the API), and names are quoted, so nothing here is interpreted by a shell: the
+ * microflow is passed as one argv element.
+ */
+export function ovnMicroflow(inport: string, p: OvnPacket): string {
+  const ip = p.family === 'ip6' ? 'ip6' : 'ip4';
+  const parts = [
+    `inport==${JSON.stringify(inport)}`,
+    `eth.src==${p.srcMac}`,
+    `eth.dst==${p.dstMac}`,
+    `${ip}.src==${p.srcIp}`,
+    `${ip}.dst==${p.dstIp}`,
+    `ip.ttl==${p.ttl}`,
+  ];
+  if (p.protocol === 'tcp' || p.protocol === 'udp') {
+    if (p.dstPort !== undefined) parts.push(`${p.protocol}.dst==${p.dstPort}`);
+    if (p.srcPort !== undefined) parts.push(`${p.protocol}.src==${p.srcPort}`);
+    if (p.protocol === 'tcp' && p.tcpFlags !== undefined) parts.push(`tcp.flags==${p.tcpFlags}`);
+  } else if (p.family === 'ip6') {
+    parts.push('icmp6.type==128', 'icmp6.code==0');
+  } else {
+    parts.push('icmp4.type==8', 'icmp4.code==0');
+  }
+  return parts.join(' && ');
+}
+
+/**
+ * Builds an `ovs-appctl ofproto/trace` flow in br_flow syntax. IPv6 uses `tcp6`/`ipv6_src`
+ * (ovnkube-trace#3241) and ports use `tcp_dst`/`udp_dst` (OVS 3.1 rejects `tp_dst` with udp);
+ * `nw_ttl` is always set, or OVN's TTL-exceeded flows send the packet to the controller.
+ */
+export function ofprotoFlow(inPort: string, p: OvnPacket, extra: string[] = []): string {
+  const v6 = p.family === 'ip6';
+  const proto = p.protocol === 'icmp' ? (v6 ? 'icmp6' : 'icmp') : v6 ? `${p.protocol}6` : p.protocol;
+  const parts = [
+    `in_port=${inPort}`,
+    ...extra,
+    proto,
+    `dl_src=${p.srcMac}`,
+    `dl_dst=${p.dstMac}`,
+    `${v6 ? 'ipv6_src' : 'nw_src'}=${p.srcIp}`,
+    `${v6 ? 'ipv6_dst' : 'nw_dst'}=${p.dstIp}`,
+    `nw_ttl=${p.ttl}`,
+  ];
+  if (p.protocol === 'tcp' || p.protocol === 'udp') {
+    if (p.dstPort !== undefined) parts.push(`${p.protocol}_dst=${p.dstPort}`);
+    if (p.srcPort !== undefined) parts.push(`${p.protocol}_src=${p.srcPort}`);
+    if (p.protocol === 'tcp' && p.tcpFlags !== undefined) parts.push(`tcp_flags=${p.tcpFlags}`);
+  } else if (v6) {
+    parts.push('icmp_type=128', 'icmp_code=0');
+  } else {
+    parts.push('icmp_type=8', 'icmp_code=0');
+  }
+  return parts.join(',');
+}
+
+/** Formats an `--lb-dst` backend: IPv6 is bracketed so the port is not read as part of the address. */
+export function lbDst(ip: string, port: number | undefined): string {
+  const host = ip.includes(':') ? `[${ip}]` : ip;
+  return port === undefined ? (ip.includes(':') ? ip : ip) : `${host}:${port}`;
+}
+
+/** Swaps a packet's direction for a reply (addresses, MACs given by the caller, ports swapped). */
+export function replyPacket(forward: OvnPacket, srcMac: string, dstMac: string): OvnPacket {
+  return {
+    ...forward,
+    srcMac,
+    dstMac,
+    srcIp: forward.dstIp,
+    dstIp: forward.srcIp,
+    ...(forward.dstPort !== undefined ? { srcPort: forward.dstPort } : {}),
+    ...(forward.srcPort !== undefined ? { dstPort: forward.srcPort } : {}),
+    // A reply to a SYN is a SYN-ACK.
+    ...(forward.protocol === 'tcp' ? { tcpFlags: 0x12 } : {}),
+  };
+}

@@ -1,0 +1,158 @@
+import { CONTAINER_PATHS, rtosPort, rtotsPort } from '../ovn-k-names.js';
+
+/**
+ * One exec per node collects everything the driver needs from that node: the router MACs from
+ * the SB, every OVS interface (pod ports, management port, tunnels), and whether the OVN tools
+ * and ovn-detrace's dependencies are there. The script is fixed text; the node name travels as a
+ * positional argument, so nothing the user typed is parsed by the shell.
+ */
+export const NODE_PROBE_SCRIPT = [
+  'section() { printf "=== %s\\n" "$1"; }',
+  'done_() { printf "=== rc %s\\n" "$1"; }',
+  'section router-ports',
+  `ovn-sbctl --db ${CONTAINER_PATHS.sbSocket} --timeout=10 --format=json --columns=logical_port,mac find Port_Binding type=patch 2>&1; done_ $?`,
+  'section interfaces',
+  `ovs-vsctl --db ${CONTAINER_PATHS.ovsDbSocket} --timeout=10 --format=json --columns=name,ofport,type,external_ids,options,mac_in_use list Interface 2>&1; done_ $?`,
+  'section ovn-trace',
+  'command -v ovn-trace 2>&1; done_ $?',
+  'section ovn-detrace',
+  // ovn-detrace imports the Python "ovs" module at start: --help fails when it is missing.
+  'if command -v ovn-detrace >/dev/null 2>&1; then ovn-detrace --help >/dev/null 2>&1 && echo usable || echo "ovn-detrace cannot start (Python ovs module missing?)"; else echo "ovn-detrace not installed"; false; fi; done_ $?',
+  'section nb',
+  `ovn-nbctl --db ${CONTAINER_PATHS.nbSocket} --timeout=5 get-connection 2>&1; done_ $?`,
+].join('\n');
+
+/** Argv of the probe for one node. */
+export function nodeProbeArgv(node: string): string[] {
+  return ['sh', '-c', NODE_PROBE_SCRIPT, 'cni-trace-probe', node];
+}
+
+/** An OVS interface on the node. */
+export interface OvsInterface {
+  name: string;
+  ofport?: number;
+  type: string;
+  externalIds: Record<string, string>;
+  options: Record<string, string>;
+  macInUse?: string;
+}
+
+/** What a node probe found. */
+export interface NodeProbe {
+  /** MAC of `rtos-<node>`, the pods' gateway. */
+  rtosMac?: string;
+  /** MAC of `rtots-<node>`, the node's transit-switch router port (interconnect only). */
+  rtotsMac?: string;
+  interfaces: OvsInterface[];
+  ovnTraceAvailable: boolean;
+  /** Why ovn-detrace cannot run, or undefined when it can. */
+  detraceUnavailable?: string;
+  /** Problems met while probing (failed sections), in words. */
+  errors: string[];
+}
+
+/** Splits probe output into sections: name → { output, rc }. */
+export function splitProbeSections(text: string): Map<string, { output: string; rc: number }> {
+  const sections = new Map<string, { output: string; rc: number }>();
+  let current: string | undefined;
+  let lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const rc = /^=== rc (\d+)$/.exec(line);
+    if (rc && current) {
+      sections.set(current, { output: lines.join('\n'), rc: Number(rc[1]) });
+      current = undefined;
+      lines = [];
+      continue;
+    }
+    const head = /^=== (\S+)$/.exec(line);
+    if (head) {
+      current = head[1];
+      lines = [];
+      continue;
+    }
+    if (current) lines.push(line);
+  }
+  return sections;
+}
+
+/** OVSDB JSON cell (`["map", [...]]`, `["set", [...]]`, `["uuid", ...]`, or an atom) to a JS value. */
+function ovsdbValue(cell: unknown): unknown {
+  if (Array.isArray(cell) && cell.length === 2 && typeof cell[0] === 'string') {
+    const [kind, value] = cell as [string, unknown];
+    if (kind === 'map') return Object.fromEntries((value as Array<[unknown, unknown]>).map(([k, v]) => [String(ovsdbValue(k)), ovsdbValue(v)]));
+    if (kind === 'set') return (value as unknown[]).map(ovsdbValue);
+    if (kind === 'uuid' || kind === 'named-uuid') return value;
+  }
+  return cell;
+}
+
+/** Parses `--format=json` output of ovs-vsctl/ovn-sbctl into rows keyed by heading. */
+export function parseOvsdbJsonTable(text: string): Array<Record<string, unknown>> {
+  const parsed = JSON.parse(text) as { headings: string[]; data: unknown[][] };
+  return parsed.data.map((row) => Object.fromEntries(parsed.headings.map((h, i) => [h, ovsdbValue(row[i])])));
+}
+
+/** A scalar column that may be an empty set (`["set", []]`) when unset. */
+function scalar(v: unknown): unknown {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Parses the probe's output for `node`. Pure. */
+export function parseNodeProbe(node: string, text: string): NodeProbe {
+  const sections = splitProbeSections(text);
+  const errors: string[] = [];
+  const probe: NodeProbe = { interfaces: [], ovnTraceAvailable: false, errors };
+
+  const ports = sections.get('router-ports');
+  if (!ports) errors.push('the SB query for router ports printed nothing');
+  else if (ports.rc !== 0) errors.push(`ovn-sbctl failed: ${ports.output.trim()}`);
+  else {
+    for (const row of parseOvsdbJsonTable(ports.output)) {
+      // `mac` is a set of "MAC IP/len [IP/len...]" strings; dual-stack adds more addresses, so
+      // only the first token is the MAC (ovnkube-trace#3783).
+      const macs = row.mac;
+      const first = String(Array.isArray(macs) ? (macs[0] ?? '') : (macs ?? '')).split(/\s+/)[0];
+      if (!first) continue;
+      if (row.logical_port === rtosPort(node)) probe.rtosMac = first;
+      if (row.logical_port === rtotsPort(node)) probe.rtotsMac = first;
+    }
+  }
+
+  const ifaces = sections.get('interfaces');
+  if (!ifaces) errors.push('the OVS interface query printed nothing');
+  else if (ifaces.rc !== 0) errors.push(`ovs-vsctl failed: ${ifaces.output.trim()}`);
+  else {
+    for (const row of parseOvsdbJsonTable(ifaces.output)) {
+      const ofport = scalar(row.ofport);
+      const mac = scalar(row.mac_in_use);
+      probe.interfaces.push({
+        name: String(row.name),
+        ...(typeof ofport === 'number' && ofport >= 0 ? { ofport } : {}),
+        type: String(row.type ?? ''),
+        externalIds: (row.external_ids as Record<string, string>) ?? {},
+        options: (row.options as Record<string, string>) ?? {},
+        ...(typeof mac === 'string' ? { macInUse: mac } : {}),
+      });
+    }
+  }
+
+  probe.ovnTraceAvailable = sections.get('ovn-trace')?.rc === 0;
+  const detrace = sections.get('ovn-detrace');
+  const nb = sections.get('nb');
+  if (!detrace || detrace.rc !== 0 || !/usable/.test(detrace.output)) {
+    probe.detraceUnavailable = detrace?.output.trim() || 'ovn-detrace check printed nothing';
+  } else if (!nb || nb.rc !== 0) {
+    probe.detraceUnavailable = `the NB database is not reachable from the node (${nb?.output.trim() || 'no answer'})`;
+  }
+  return probe;
+}
+
+/** The OVS interface bound to a logical port (`external_ids:iface-id`). */
+export function interfaceForLogicalPort(probe: NodeProbe, logicalPort: string): OvsInterface | undefined {
+  return probe.interfaces.find((i) => i.externalIds['iface-id'] === logicalPort);
+}
+
+/** The geneve tunnel interface towards a remote node IP. */
+export function tunnelTo(probe: NodeProbe, remoteIp: string): OvsInterface | undefined {
+  return probe.interfaces.find((i) => (i.type === 'geneve' || i.type === 'vxlan' || i.type === 'stt') && i.options.remote_ip === remoteIp);
+}
