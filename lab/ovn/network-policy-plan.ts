@@ -1,0 +1,352 @@
+/**
+ * Kubernetes NetworkPolicies → OVN port groups, address sets and ACLs, following ovn-kubernetes'
+ * default network controller (`base_network_controller_policy.go`, `gress_policy.go`,
+ * `libovsdb/ops/db_object_types.go`):
+ *
+ * - one port group per policy (name `HashForOVN(<primary id>)`) holding the selected local pods;
+ * - per namespace with policies, two shared default-deny port groups. Their names follow the
+ *   long-standing ovn-kubernetes form `<HashForOVN(namespace)>_ingressDefaultDeny` /
+ *   `_egressDefaultDeny` (newer releases hash the whole primary id instead; the suffix keeps the
+ *   purpose readable in ovn-trace output). Their external_ids are the current ones
+ *   (owner-type `NetpolNamespace`), so both forms are traceable;
+ * - default-deny ACLs: priority 1000 drop (`outport == @pg` to-lport for ingress, `inport == @pg`
+ *   from-lport + apply-after-lb for egress) and priority 1001 `(arp || nd)` allow;
+ * - allow ACLs, priority 1001 allow-related, one per rule × protocol (× ipBlock), with
+ *   external_ids `k8s.ovn.org/name=<ns>:<policy>`, `direction`, `gress-index`,
+ *   `port-policy-protocol`, `ip-block-index` and name `NP:<ns>:<policy>:<Direction>:<index>`;
+ * - peers: namespaceSelector-only peers use the namespaces' address sets, pod selectors use a
+ *   pod-selector address set (owner-type `PodSelector`). ipBlocks become one ACL each
+ *   (`ip4.src == cidr && ip4.src != {except}`), the per-block form ovn-kubernetes used before it
+ *   merged blocks into one prefix set.
+ * - named ports in a policy cannot be resolved per pod in OVN: like ovn-kubernetes, they allow
+ *   the whole protocol.
+ */
+import { mustParseCidr } from '../scenario/ip-address.js';
+import { isEmptySelector, matches, selectorToString } from '../scenario/label-selector.js';
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Scenario, ScenarioNetworkPolicy, ScenarioPod } from '../scenario/scenario-types.js';
+import { DEFAULT_CONTROLLER, hashForOvn, podIps, podLspName } from './ovn-names.js';
+import type { DbCommand } from './ovn-plan-types.js';
+import { atom, mapArgs, setArg } from './ovsdb-syntax.js';
+
+const OWNER_CONTROLLER = 'k8s.ovn.org/owner-controller';
+const OWNER_TYPE = 'k8s.ovn.org/owner-type';
+const OBJECT_NAME = 'k8s.ovn.org/name';
+const PRIMARY_ID = 'k8s.ovn.org/id';
+/** ovn-kubernetes types.DefaultDenyPriority / DefaultAllowPriority. */
+export const DEFAULT_DENY_PRIORITY = 1000;
+export const DEFAULT_ALLOW_PRIORITY = 1001;
+
+type Direction = 'Ingress' | 'Egress';
+
+/** A planned ACL (one NB ACL row) and the port group or switch it is attached to. */
+export interface PlannedAcl {
+  name?: string;
+  direction: 'to-lport' | 'from-lport';
+  priority: number;
+  match: string;
+  action: 'allow' | 'allow-related' | 'drop';
+  externalIds: Record<string, string>;
+  options: Record<string, string>;
+}
+
+export interface PlannedPortGroup {
+  name: string;
+  ports: string[];
+  externalIds: Record<string, string>;
+  acls: PlannedAcl[];
+}
+
+export interface PlannedAddressSet {
+  name: string;
+  addresses: string[];
+  externalIds: Record<string, string>;
+}
+
+/** Everything one zone needs for NetworkPolicies. */
+export interface NetworkPolicyPlan {
+  addressSets: PlannedAddressSet[];
+  portGroups: PlannedPortGroup[];
+}
+
+/** Builds ovn-kubernetes-style external_ids from an owner type and ordered id values. */
+export function dbObjectIds(ownerType: string, ids: Array<[string, string]>): Record<string, string> {
+  const primary = [DEFAULT_CONTROLLER, ownerType, ...ids.map(([, v]) => v)].join(':');
+  return { [OWNER_CONTROLLER]: DEFAULT_CONTROLLER, [OWNER_TYPE]: ownerType, ...Object.fromEntries(ids), [PRIMARY_ID]: primary };
+}
+
+/** Name of a namespace's default-deny port group (see the module comment). */
+export function defaultDenyPortGroupName(namespace: string, dir: Direction): string {
+  return `${hashForOvn(namespace)}_${dir === 'Ingress' ? 'ingressDefaultDeny' : 'egressDefaultDeny'}`;
+}
+
+/** Name of a policy's own port group: HashForOVN of its primary id. */
+export function policyPortGroupName(namespace: string, name: string): string {
+  return hashForOvn(policyPortGroupIds(namespace, name)[PRIMARY_ID]!);
+}
+
+function policyPortGroupIds(namespace: string, name: string): Record<string, string> {
+  return dbObjectIds('NetworkPolicy', [[OBJECT_NAME, `${namespace}:${name}`]]);
+}
+
+/** The two address sets (v4, v6) of a namespace: every pod IP in it. */
+export function namespaceAddressSets(namespace: string, pods: ScenarioPod[]): PlannedAddressSet[] {
+  return addressSetPair('Namespace', namespace, pods.filter((p) => p.namespace === namespace));
+}
+
+function addressSetPair(ownerType: string, objectName: string, pods: ScenarioPod[]): PlannedAddressSet[] {
+  const ips = pods.filter((p) => !p.hostNetwork).flatMap(podIps);
+  return (['v4', 'v6'] as const).map((fam) => {
+    const ids = dbObjectIds(ownerType, [
+      [OBJECT_NAME, objectName],
+      ['ip-family', fam],
+    ]);
+    return {
+      name: hashForOvn(ids[PRIMARY_ID]!),
+      addresses: ips.filter((ip) => (fam === 'v4') === !ip.includes(':')).sort(),
+      externalIds: ids,
+    };
+  });
+}
+
+/** Policy types, defaulted like Kubernetes: Ingress always, Egress when egress rules exist. */
+export function policyTypes(np: ScenarioNetworkPolicy): Direction[] {
+  if (np.spec.policyTypes && np.spec.policyTypes.length > 0) return [...new Set(np.spec.policyTypes)];
+  return np.spec.egress && np.spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
+}
+
+/** Pods a policy applies to (non-host-network pods in its namespace matching spec.podSelector). */
+export function selectedPods(scenario: Scenario, np: ScenarioNetworkPolicy): ScenarioPod[] {
+  return scenario.pods.filter((p) => !p.hostNetwork && p.namespace === np.namespace && matches(np.spec.podSelector, p.labels));
+}
+
+/**
+ * Plans port groups, address sets and ACLs for one zone. `isLocal` says whether a pod's LSP lives
+ * in this zone (ovn-kubernetes only puts local pods into port groups; peer address sets hold the
+ * IPs of all pods in the cluster).
+ */
+export function planNetworkPolicies(scenario: Scenario, isLocal: (pod: ScenarioPod) => boolean): NetworkPolicyPlan {
+  const ipv4 = scenario.pods.some((p) => !p.hostNetwork && p.ip);
+  const ipv6 = scenario.pods.some((p) => !p.hostNetwork && p.ipv6);
+  const addressSets = new Map<string, PlannedAddressSet>();
+  const addSets = (sets: PlannedAddressSet[]): void => sets.forEach((s) => addressSets.set(s.name, s));
+  const namespaces = namespaceLabels(scenario);
+  // ovn-kubernetes keeps an address set for every namespace.
+  for (const ns of namespaces.keys()) addSets(namespaceAddressSets(ns, scenario.pods));
+
+  const portGroups: PlannedPortGroup[] = [];
+  const denyPorts = new Map<string, { Ingress: Set<string>; Egress: Set<string> }>();
+  for (const np of scenario.networkPolicies ?? []) {
+    const types = policyTypes(np);
+    const local = selectedPods(scenario, np).filter(isLocal).map((p) => podLspName(p.namespace, p.name));
+    const deny = denyPorts.get(np.namespace) ?? { Ingress: new Set<string>(), Egress: new Set<string>() };
+    denyPorts.set(np.namespace, deny);
+    for (const t of types) local.forEach((p) => deny[t].add(p));
+
+    const pgName = policyPortGroupName(np.namespace, np.name);
+    const acls: PlannedAcl[] = [];
+    for (const dir of types) {
+      const rules = dir === 'Ingress' ? (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
+      rules.forEach((rule, idx) => {
+        acls.push(...ruleAcls(scenario, np, dir, idx, pgName, rule.peers, rule.ports, namespaces, { ipv4, ipv6 }, addSets));
+      });
+    }
+    portGroups.push({ name: pgName, ports: local, externalIds: policyPortGroupIds(np.namespace, np.name), acls });
+  }
+  for (const [ns, ports] of denyPorts) {
+    for (const dir of ['Ingress', 'Egress'] as const) {
+      const pg = defaultDenyPortGroupName(ns, dir);
+      portGroups.push({
+        name: pg,
+        ports: [...ports[dir]].sort(),
+        externalIds: dbObjectIds('NetpolNamespace', [
+          [OBJECT_NAME, ns],
+          ['direction', dir],
+        ]),
+        acls: defaultDenyAcls(ns, dir, pg),
+      });
+    }
+  }
+  return { addressSets: [...addressSets.values()], portGroups };
+}
+
+function namespaceLabels(scenario: Scenario): Map<string, Record<string, string>> {
+  const m = new Map<string, Record<string, string>>([['default', { 'kubernetes.io/metadata.name': 'default' }]]);
+  for (const ns of scenario.namespaces ?? []) m.set(ns.name, { ...(ns.labels ?? {}), 'kubernetes.io/metadata.name': ns.name });
+  return m;
+}
+
+function pipeline(dir: Direction): Pick<PlannedAcl, 'direction' | 'options'> {
+  // Egress policy ACLs run after load balancing so they see the DNATed backend address.
+  return dir === 'Ingress' ? { direction: 'to-lport', options: {} } : { direction: 'from-lport', options: { 'apply-after-lb': 'true' } };
+}
+
+function lportMatch(dir: Direction, pg: string): string {
+  return dir === 'Ingress' ? `outport == @${pg}` : `inport == @${pg}`;
+}
+
+function defaultDenyAcls(ns: string, dir: Direction, pg: string): PlannedAcl[] {
+  const ids = (type: string): Record<string, string> =>
+    dbObjectIds('NetpolNamespace', [
+      [OBJECT_NAME, ns],
+      ['direction', dir],
+      ['type', type],
+    ]);
+  return [
+    { name: `NP:${ns}:${dir}`.slice(0, 63), ...pipeline(dir), priority: DEFAULT_DENY_PRIORITY, match: lportMatch(dir, pg), action: 'drop', externalIds: ids('defaultDeny') },
+    { name: `NP:${ns}:${dir}`.slice(0, 63), ...pipeline(dir), priority: DEFAULT_ALLOW_PRIORITY, match: `${lportMatch(dir, pg)} && (arp || nd)`, action: 'allow', externalIds: ids('arpAllow') },
+  ];
+}
+
+/** ovn-kubernetes' L4 matches per protocol (`GetL4MatchesFromNetworkPolicyPorts`). */
+export function l4Matches(ports: NetworkPolicyPort[] | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!ports || ports.length === 0) return new Map([['None', 'None']]);
+  const byProto = new Map<string, { all: boolean; list: string[]; ranges: string[] }>();
+  for (const p of ports) {
+    const proto = (p.protocol ?? 'TCP').toLowerCase();
+    const e = byProto.get(proto) ?? { all: false, list: [], ranges: [] };
+    byProto.set(proto, e);
+    if (typeof p.port !== 'number') e.all = true;
+    else if (p.endPort !== undefined && p.endPort !== p.port) e.ranges.push(`${p.port}<=${proto}.dst<=${p.endPort}`);
+    else e.list.push(String(p.port));
+  }
+  for (const [proto, e] of byProto) {
+    if (e.all) {
+      out.set(proto, proto);
+      continue;
+    }
+    const parts: string[] = [];
+    if (e.list.length === 1) parts.push(`${proto}.dst==${e.list[0]}`);
+    else if (e.list.length > 1) parts.push(`${proto}.dst=={${e.list.join(',')}}`);
+    parts.push(...e.ranges);
+    out.set(proto, parts.length > 1 ? `${proto} && (${parts.join(' || ')})` : `${proto} && ${parts[0]}`);
+  }
+  return out;
+}
+
+function ruleAcls(
+  scenario: Scenario,
+  np: ScenarioNetworkPolicy,
+  dir: Direction,
+  idx: number,
+  pg: string,
+  peers: NetworkPolicyPeer[] | undefined,
+  ports: NetworkPolicyPort[] | undefined,
+  namespaces: Map<string, Record<string, string>>,
+  mode: { ipv4: boolean; ipv6: boolean },
+  addSets: (s: PlannedAddressSet[]) => void,
+): PlannedAcl[] {
+  const side = dir === 'Ingress' ? 'src' : 'dst';
+  const lport = lportMatch(dir, pg);
+  const peerList = peers ?? [];
+  const ipBlocks = peerList.filter((p) => p.ipBlock).map((p) => p.ipBlock!);
+  const selectorPeers = peerList.filter((p) => !p.ipBlock);
+  const isEmpty = selectorPeers.length === 0 && ipBlocks.length === 0;
+  const v4Sets = new Set<string>();
+  const v6Sets = new Set<string>();
+  for (const peer of selectorPeers) {
+    let sets: PlannedAddressSet[];
+    if (peer.podSelector === undefined) {
+      // namespaceSelector only: every matching namespace's own address set.
+      sets = [...namespaces.entries()].filter(([, l]) => matches(peer.namespaceSelector!, l)).flatMap(([ns]) => namespaceAddressSets(ns, scenario.pods));
+    } else {
+      const nsNames = peer.namespaceSelector ? [...namespaces.entries()].filter(([, l]) => matches(peer.namespaceSelector!, l)).map(([n]) => n) : [np.namespace];
+      const pods = scenario.pods.filter((p) => nsNames.includes(p.namespace) && matches(peer.podSelector!, p.labels));
+      sets = addressSetPair('PodSelector', podSelectorKey(np.namespace, peer.podSelector, peer.namespaceSelector), pods);
+    }
+    addSets(sets);
+    for (const s of sets) (s.externalIds['ip-family'] === 'v4' ? v4Sets : v6Sets).add(`$${s.name}`);
+  }
+  const l3FromSets = (): string => {
+    const v4 = mode.ipv4 && v4Sets.size > 0 ? `ip4.${side} == {${[...v4Sets].sort().join(', ')}}` : '';
+    const v6 = mode.ipv6 && v6Sets.size > 0 ? `ip6.${side} == {${[...v6Sets].sort().join(', ')}}` : '';
+    return v4 && v6 ? `(${v4} || ${v6})` : v4 || v6;
+  };
+  const allIps = mode.ipv4 && mode.ipv6 ? '(ip4 || ip6)' : mode.ipv6 ? 'ip6' : 'ip4';
+  const acls: PlannedAcl[] = [];
+  for (const [proto, l4] of l4Matches(ports)) {
+    const withL4 = (l3: string): string => (l4 === 'None' ? `${l3} && ${lport}` : `${l3} && ${l4} && ${lport}`);
+    const make = (ipBlockIdx: number, match: string): PlannedAcl => ({
+      name: `NP:${np.namespace}:${np.name}:${dir}:${idx}`.slice(0, 63),
+      ...pipeline(dir),
+      priority: DEFAULT_ALLOW_PRIORITY,
+      match,
+      action: 'allow-related',
+      externalIds: dbObjectIds('NetworkPolicy', [
+        [OBJECT_NAME, `${np.namespace}:${np.name}`],
+        ['direction', dir],
+        ['gress-index', String(idx)],
+        ['port-policy-protocol', proto],
+        ['ip-block-index', String(ipBlockIdx)],
+      ]),
+    });
+    ipBlocks.forEach((b, i) => {
+      const fam = mustParseCidr(b.cidr).family === 6 ? 'ip6' : 'ip4';
+      const l3 = b.except && b.except.length > 0 ? `${fam}.${side} == ${b.cidr} && ${fam}.${side} != {${b.except.join(', ')}}` : `${fam}.${side} == ${b.cidr}`;
+      acls.push(make(i, withL4(l3)));
+    });
+    if (selectorPeers.length > 0 || isEmpty) {
+      const l3 = isEmpty ? allIps : l3FromSets();
+      if (l3) acls.push(make(-1, withL4(l3)));
+    }
+  }
+  return acls;
+}
+
+/** Object name of a pod-selector address set: `<namespace or namespace selector>_<pod selector>`. */
+export function podSelectorKey(policyNamespace: string, podSelector: LabelSelector, namespaceSelector?: LabelSelector): string {
+  const nsPart = namespaceSelector === undefined ? policyNamespace : isEmptySelector(namespaceSelector) ? '{}' : selectorToString(namespaceSelector);
+  const podPart = isEmptySelector(podSelector) ? '{}' : selectorToString(podSelector);
+  return `${nsPart}_${podPart}`;
+}
+
+/** The ACL allowing traffic from a node's management port into its pods (owner-type NetpolNode). */
+export function nodeAllowAcl(node: string, mgmtIp: string): PlannedAcl {
+  const fam = mgmtIp.includes(':') ? 'ip6' : 'ip4';
+  return {
+    direction: 'to-lport',
+    options: {},
+    priority: DEFAULT_ALLOW_PRIORITY,
+    match: `${fam}.src==${mgmtIp}`,
+    action: 'allow-related',
+    externalIds: dbObjectIds('NetpolNode', [
+      [OBJECT_NAME, node],
+      ['ip', mgmtIp],
+    ]),
+  };
+}
+
+/** `create ACL` command for one planned ACL, with `@id` for attaching it. */
+export function aclCreateCommand(acl: PlannedAcl, id: string): DbCommand {
+  return [
+    `--id=${id}`,
+    'create',
+    'ACL',
+    `direction=${acl.direction}`,
+    `priority=${acl.priority}`,
+    `match=${atom(acl.match)}`,
+    `action=${acl.action}`,
+    ...(acl.name ? [`name=${atom(acl.name)}`] : []),
+    ...mapArgs('options', acl.options),
+    ...mapArgs('external_ids', acl.externalIds),
+  ];
+}
+
+/** Commands creating address sets, port groups (with member ports) and their ACLs. */
+export function networkPolicyCommands(plan: NetworkPolicyPlan): DbCommand[] {
+  const cmds: DbCommand[] = [];
+  for (const as of plan.addressSets) {
+    cmds.push(['create', 'Address_Set', `name=${atom(as.name)}`, setArg('addresses', as.addresses), ...mapArgs('external_ids', as.externalIds)]);
+  }
+  let n = 0;
+  for (const pg of plan.portGroups) {
+    cmds.push(['pg-add', pg.name, ...pg.ports]);
+    cmds.push(['set', 'Port_Group', pg.name, ...mapArgs('external_ids', pg.externalIds)]);
+    for (const acl of pg.acls) {
+      const id = `@acl${n++}`;
+      cmds.push(aclCreateCommand(acl, id));
+      cmds.push(['add', 'Port_Group', pg.name, 'acls', id]);
+    }
+  }
+  return cmds;
+}
