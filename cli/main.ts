@@ -91,7 +91,7 @@ export async function runCli(argv: readonly string[], io: CliIo, container: Depe
   try {
     const kube = inv.ambiguousDestination ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
     const request = kube ? await resolveAmbiguousDestination(inv, kube) : inv.request;
-    const renderer = inv.output === 'text' ? formatters.createStreamRenderer({ level: inv.logLevel, color: inv.color }) : undefined;
+    const renderer = inv.output === 'text' ? new formatters.TextStreamRenderer({ level: inv.logLevel, color: inv.color }) : undefined;
 
     const result = await new Promise<TraceResult | undefined>((resolve, reject) => {
       const subscription: Subscription = trace(request, {
@@ -102,8 +102,7 @@ export async function runCli(argv: readonly string[], io: CliIo, container: Depe
       }).subscribe({
         next: (event: TraceEvent) => {
           if (renderer) {
-            const text = renderer.push(event);
-            if (text) io.stdout(text);
+            for (const line of renderer.push(event)) io.stdout(`${line}\n`);
           } else if (event.type === 'log' && event.level <= inv.logLevel) {
             io.stderr(`${event.message}\n`);
           }

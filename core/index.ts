@@ -21,3 +21,5 @@ export { LocalCommandRunner, type LocalCommandRunnerOptions } from './runner/loc
 export { PodExecRunner, exitCodeFromStatus, type PodExecTarget } from './runner/pod-exec-runner.js';
 export { KubeClient, podIpOfFamily, translateApiError } from './kube/kube-client.js';
 export { loadKubeConfig, type KubeConfigOptions } from './kube/kube-config-loader.js';
+export { selectorMatches } from './policy/label-selector-match.js';
+export { isolatingPolicies, defaultDenyExplanation } from './policy/isolating-policies.js';

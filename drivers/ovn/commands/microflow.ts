@@ -73,8 +73,8 @@ export function ofprotoFlow(inPort: string, p: OvnPacket, extra: string[] = []):
 
 /** Formats an `--lb-dst` backend: IPv6 is bracketed so the port is not read as part of the address. */
 export function lbDst(ip: string, port: number | undefined): string {
-  const host = ip.includes(':') ? `[${ip}]` : ip;
-  return port === undefined ? (ip.includes(':') ? ip : ip) : `${host}:${port}`;
+  if (port === undefined) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
 
 /** Swaps a packet's direction for a reply (addresses, MACs given by the caller, ports swapped). */

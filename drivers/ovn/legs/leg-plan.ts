@@ -1,0 +1,297 @@
+import type { LegDirection } from '../../../core/model.js';
+import type { OvnPacket } from '../commands/microflow.js';
+import { lbDst, ofprotoFlow, ovnMicroflow, replyPacket } from '../commands/microflow.js';
+import { CONTAINER_PATHS, INTEGRATION_BRIDGE, tstorPort } from '../ovn-k-names.js';
+
+/** What an ovn-trace leg must reach to succeed. */
+export interface OvnTraceExpectation {
+  kind: 'ovn-output';
+  /** Logical port the packet must be output to. */
+  port: string;
+  /** Required output type (`remote` for a transit-switch hop), when it matters. */
+  type?: string;
+  /** Service check: `ct_lb_mark(backends=...)` must list this `ip:port`. */
+  lbBackend?: string;
+}
+
+/** What an ofproto/trace leg must reach to succeed. */
+export interface OfprotoExpectation {
+  kind: 'ofproto-output';
+  /** Delivered to this local OpenFlow port, or */
+  ofport?: number;
+  /** sent into a tunnel towards this node IP (any tunnel form: kernel, native or a dummy port). */
+  tunnelTo?: string;
+  /** OpenFlow port numbers of tunnel interfaces on the node (dummy datapath shows only a port). */
+  tunnelOfports?: number[];
+}
+
+/** One planned tool run. */
+export interface PlannedLeg {
+  id: string;
+  tool: 'ovn-trace' | 'ovs-appctl ofproto/trace' | 'ovn-detrace';
+  direction: LegDirection;
+  /** ovnkube-trace wording, e.g. `source pod to destination pod`, `(remote) source pod to ...`. */
+  description: string;
+  from: string;
+  to: string;
+  /** Node whose ovnkube-node pod runs the command. */
+  node: string;
+  argv: string[];
+  /** Whether the leg decides the overall verdict (ovnkube-trace's "reverse" new-connection legs do not). */
+  decisive: boolean;
+  expect?: OvnTraceExpectation | OfprotoExpectation;
+  /** Leg ids whose output this leg needs (ovn-detrace reads an ofproto/trace; the receiving-node trace needs the tunnel key). */
+  after?: string[];
+}
+
+/** How many `--ct=` values to pass: one per conntrack action a packet can meet on a long path. */
+export const CT_STAGES = 8;
+
+/** Argv of an ovn-trace run against the zone's SB (as the ovnkube-node container sees it). */
+export function ovnTraceArgv(opts: { datapath?: string; microflow: string; ct: string; lbDst?: string }): string[] {
+  return [
+    'ovn-trace',
+    '--db',
+    CONTAINER_PATHS.sbSocket,
+    ...Array.from({ length: CT_STAGES }, () => `--ct=${opts.ct}`),
+    ...(opts.lbDst ? [`--lb-dst=${opts.lbDst}`] : []),
+    ...(opts.datapath ? [opts.datapath] : []),
+    opts.microflow,
+  ];
+}
+
+/** Argv of an ofproto/trace run on br-int. */
+export function ofprotoTraceArgv(flow: string, ctNext?: string): string[] {
+  return ['ovs-appctl', 'ofproto/trace', ...(ctNext ? ['--ct-next', ctNext] : []), INTEGRATION_BRIDGE, flow];
+}
+
+/** Argv of ovn-detrace against the zone's NB/SB and the node's OVS (stdin: an ofproto/trace). */
+export function detraceArgv(): string[] {
+  return [
+    'ovn-detrace',
+    `--ovnnb=${CONTAINER_PATHS.nbSocket}`,
+    `--ovnsb=${CONTAINER_PATHS.sbSocket}`,
+    `--ovsdb=${CONTAINER_PATHS.ovsDbSocket}`,
+    // Without --ovs, --ovsdb does nothing (ovnkube-trace's mistake): decode in_port/output too.
+    '--ovs',
+  ];
+}
+
+/** A pod-like endpoint in the plan (a pod, or a Service backend resolved to its pod). */
+export interface PlanEndpoint {
+  label: string;
+  ip: string;
+  mac: string;
+  node: string;
+  zone: string;
+  logicalPort: string;
+  /** rtos MAC of the endpoint's node (the pod's gateway). */
+  gatewayMac: string;
+  /** rtots MAC of the endpoint's node (interconnect). */
+  transitMac?: string;
+  /** OVS port name and ofport of the pod on its node. */
+  ovsPort?: string;
+  ofport?: number;
+  /** InternalIP of the node (tunnel endpoint). */
+  nodeIp?: string;
+}
+
+/** Inputs of the pod→pod plan. */
+export interface PodToPodPlanInput {
+  src: PlanEndpoint;
+  dst: PlanEndpoint;
+  /** The forward packet (addresses filled in; the MACs are set per leg). */
+  packet: Omit<OvnPacket, 'srcMac' | 'dstMac' | 'srcIp' | 'dstIp'>;
+  /** Tunnel ofports per node (dummy-datapath form of a tunnel output). */
+  tunnelOfports: Record<string, number[]>;
+  skipDetrace: boolean;
+  /** Prefix of leg ids and descriptions (service backends: `service backend 10.0.0.1`). */
+  idPrefix?: string;
+}
+
+/** The first-hop MAC a pod uses: the peer itself on the same node switch, else its gateway. */
+function firstHopMac(from: PlanEndpoint, to: PlanEndpoint): string {
+  return from.node === to.node ? to.mac : from.gatewayMac;
+}
+
+function ovnTraceLegs(
+  idBase: string,
+  direction: LegDirection,
+  words: string,
+  from: PlanEndpoint,
+  to: PlanEndpoint,
+  packet: OvnPacket,
+  ct: string,
+  decisive: boolean,
+): PlannedLeg[] {
+  const crossZone = from.zone !== to.zone;
+  const legs: PlannedLeg[] = [
+    {
+      id: `${idBase}`,
+      tool: 'ovn-trace',
+      direction,
+      description: words,
+      from: from.label,
+      to: to.label,
+      node: from.node,
+      argv: ovnTraceArgv({ datapath: from.node, microflow: ovnMicroflow(from.logicalPort, packet), ct }),
+      decisive,
+      expect: crossZone ? { kind: 'ovn-output', port: tstorPort(to.node), type: 'remote' } : { kind: 'ovn-output', port: to.logicalPort },
+    },
+  ];
+  if (crossZone) {
+    // After ovn_cluster_router on the sending zone: from rtots-<from> to rtots-<to>, TTL-1.
+    const remotePacket: OvnPacket = { ...packet, srcMac: from.transitMac ?? packet.srcMac, dstMac: to.transitMac ?? to.gatewayMac, ttl: packet.ttl - 1 };
+    legs.push({
+      id: `${idBase}-remote`,
+      tool: 'ovn-trace',
+      direction,
+      description: `(remote) ${words}`,
+      from: from.label,
+      to: to.label,
+      node: to.node,
+      argv: ovnTraceArgv({ microflow: ovnMicroflow(tstorPort(from.node), remotePacket), ct }),
+      decisive,
+      expect: { kind: 'ovn-output', port: to.logicalPort },
+    });
+  }
+  return legs;
+}
+
+function ofprotoExpect(from: PlanEndpoint, to: PlanEndpoint, tunnelOfports: Record<string, number[]>): OfprotoExpectation {
+  if (from.node === to.node) return { kind: 'ofproto-output', ...(to.ofport !== undefined ? { ofport: to.ofport } : {}) };
+  return { kind: 'ofproto-output', ...(to.nodeIp ? { tunnelTo: to.nodeIp } : {}), tunnelOfports: tunnelOfports[from.node] ?? [] };
+}
+
+/**
+ * Plans every leg of a pod→pod trace, in ovnkube-trace's order first (so its level-0 lines come
+ * out the same), then the legs ovnkube-trace does not have: the true reply and the receiving
+ * node's OVS pipeline.
+ */
+export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
+  const { src, dst } = input;
+  const prefix = input.idPrefix ? `${input.idPrefix}-` : '';
+  const words = (w: string) => (input.idPrefix ? `${w} (${input.idPrefix})` : w);
+  const forward: OvnPacket = { ...input.packet, srcIp: src.ip, dstIp: dst.ip, srcMac: src.mac, dstMac: firstHopMac(src, dst) };
+  // ovnkube-trace's "destination pod to source pod": a NEW connection back on the same port.
+  const reverse: OvnPacket = { ...input.packet, srcIp: dst.ip, dstIp: src.ip, srcMac: dst.mac, dstMac: firstHopMac(dst, src) };
+  const reply = replyPacket(forward, dst.mac, firstHopMac(dst, src));
+  const legs: PlannedLeg[] = [
+    ...ovnTraceLegs(`${prefix}ovn-forward`, 'forward', words('source pod to destination pod'), src, dst, forward, 'new', true),
+    ...ovnTraceLegs(`${prefix}ovn-reverse`, 'reverse', words('destination pod to source pod'), dst, src, reverse, 'new', false),
+  ];
+  const ofForward: PlannedLeg = {
+    id: `${prefix}ofproto-forward`,
+    tool: 'ovs-appctl ofproto/trace',
+    direction: 'forward',
+    description: words('source pod to destination pod'),
+    from: src.label,
+    to: dst.label,
+    node: src.node,
+    argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, forward)),
+    decisive: true,
+    expect: ofprotoExpect(src, dst, input.tunnelOfports),
+  };
+  const ofReverse: PlannedLeg = {
+    id: `${prefix}ofproto-reverse`,
+    tool: 'ovs-appctl ofproto/trace',
+    direction: 'reverse',
+    description: words('destination pod to source pod'),
+    from: dst.label,
+    to: src.label,
+    node: dst.node,
+    argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reverse)),
+    decisive: false,
+    expect: ofprotoExpect(dst, src, input.tunnelOfports),
+  };
+  legs.push(ofForward, ofReverse);
+  if (!input.skipDetrace) {
+    legs.push(detraceLeg(ofForward), detraceLeg(ofReverse));
+  }
+  // Beyond ovnkube-trace: the reply as the network really sees it.
+  legs.push(...ovnTraceLegs(`${prefix}ovn-reply`, 'reply', words('reply destination pod to source pod'), dst, src, reply, 'est,rpl', true));
+  const ofReply: PlannedLeg = {
+    id: `${prefix}ofproto-reply`,
+    tool: 'ovs-appctl ofproto/trace',
+    direction: 'reply',
+    description: words('reply destination pod to source pod'),
+    from: dst.label,
+    to: src.label,
+    node: dst.node,
+    argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reply), 'trk,est,rpl'),
+    decisive: true,
+    expect: ofprotoExpect(dst, src, input.tunnelOfports),
+  };
+  legs.push(ofReply);
+  if (!input.skipDetrace) legs.push(detraceLeg(ofReply));
+  return legs;
+}
+
+/** The ovn-detrace leg of an ofproto/trace leg (informational). */
+export function detraceLeg(of: PlannedLeg): PlannedLeg {
+  return {
+    id: `${of.id}-detrace`,
+    tool: 'ovn-detrace',
+    direction: of.direction,
+    description: of.description,
+    from: of.from,
+    to: of.to,
+    node: of.node,
+    argv: detraceArgv(),
+    decisive: false,
+    after: [of.id],
+  };
+}
+
+/** Plans the pod→Service legs that check the load balancer: VIP without and with `--lb-dst`. */
+export function planServiceVip(input: {
+  src: PlanEndpoint;
+  clusterIp: string;
+  servicePort?: number;
+  backend: PlanEndpoint;
+  backendPort?: number;
+  packet: PodToPodPlanInput['packet'];
+  serviceLabel: string;
+}): PlannedLeg[] {
+  const { src, backend } = input;
+  const pkt: OvnPacket = {
+    ...input.packet,
+    ...(input.servicePort !== undefined ? { dstPort: input.servicePort } : {}),
+    srcIp: src.ip,
+    dstIp: input.clusterIp,
+    srcMac: src.mac,
+    dstMac: src.gatewayMac,
+  };
+  const backendAddr = input.backendPort !== undefined ? lbDst(backend.ip, input.backendPort) : backend.ip;
+  const crossZone = src.zone !== backend.zone;
+  const terminal: OvnTraceExpectation = crossZone
+    ? { kind: 'ovn-output', port: tstorPort(backend.node), type: 'remote' }
+    : { kind: 'ovn-output', port: backend.logicalPort };
+  return [
+    {
+      id: 'ovn-service-vip',
+      tool: 'ovn-trace',
+      direction: 'forward',
+      description: 'source pod to service clusterIP',
+      from: src.label,
+      to: input.serviceLabel,
+      node: src.node,
+      // Without --lb-dst ovn-trace shows the VIP flow and its backend list.
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
+      decisive: true,
+      expect: { kind: 'ovn-output', port: '', lbBackend: backendAddr.replace(/^\[(.*)\]/, '$1') },
+    },
+    {
+      id: 'ovn-service-backend',
+      tool: 'ovn-trace',
+      direction: 'forward',
+      description: `source pod to service clusterIP via backend ${backend.label}`,
+      from: src.label,
+      to: input.serviceLabel,
+      node: src.node,
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new', lbDst: backendAddr }),
+      decisive: true,
+      expect: terminal,
+    },
+  ];
+}
