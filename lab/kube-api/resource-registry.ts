@@ -257,6 +257,7 @@ export function builtinResources(): ResourceDefinition[] {
     { group: '', version: 'v1', plural: 'services', kind: 'Service', namespaced: true, hasStatus: true, shortNames: ['svc'], categories: ['all'], returnDeletedObject: true, fieldSelectors: { 'spec.clusterIP': 'spec.clusterIP', 'spec.type': 'spec.type' } },
     { group: '', version: 'v1', plural: 'endpoints', kind: 'Endpoints', namespaced: true, singular: 'endpoints', shortNames: ['ep'] },
     { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'] },
+    { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, fieldSelectors: { type: 'type' } },
     { group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'] },
     {
       group: '',
