@@ -148,8 +148,9 @@ export function hopLines(ctx: TextContext, obs: Observation, previousNode: strin
   if (!compact) {
     if (obs.description) lines.push(`        ${sanitize(obs.description)}`);
     if (obs.flow) lines.push(`        ${paint('flow:', 'dim')} ${sanitize(obs.flow)}`);
-    if (ctx.level >= DEBUG_LEVEL && obs.detail) {
-      for (const [key, value] of Object.entries(obs.detail)) lines.push(`        ${paint(`${sanitize(key)}:`, 'dim')} ${sanitize(detailValue(value))}`);
+    const detail = Object.entries(obs.detail ?? {});
+    if (ctx.level >= DEBUG_LEVEL && detail.length > 0) {
+      lines.push(`        ${paint('detail:', 'dim')} ${sanitize(detail.map(([key, value]) => `${key}=${detailValue(value)}`).join(', '))}`);
     }
   }
   return { lines, node };
