@@ -8,7 +8,7 @@ import { formatJunit } from './junit-formatter.js';
 import { formatText } from './text-formatter.js';
 import { formatYaml } from './yaml-formatter.js';
 
-export { formatText, discoveryLines } from './text-formatter.js';
+export { formatText } from './text-formatter.js';
 export { PATH_LEVEL, COMMAND_LEVEL, DEBUG_LEVEL, type TextFormatOptions } from './text-sections.js';
 export { TextStreamRenderer, renderTextStream } from './text-stream.js';
 export { formatJson } from './json-formatter.js';

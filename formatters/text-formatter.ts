@@ -25,7 +25,7 @@ export type { TextFormatOptions } from './text-sections.js';
 export { PATH_LEVEL, COMMAND_LEVEL, DEBUG_LEVEL } from './text-sections.js';
 
 /** Level-5 discovery lines of a result: request, driver, resolved endpoints. */
-export function discoveryLines(ctx: TextContext, result: TraceResult): string[] {
+function discoveryLines(ctx: TextContext, result: TraceResult): string[] {
   const lines = [...requestLines(ctx, result.request), cniLine(ctx, result.cni)];
   if (result.source) lines.push(...endpointLines(ctx, 'source', result.source));
   if (result.destination) lines.push(...endpointLines(ctx, 'destination', result.destination));
