@@ -1,9 +1,16 @@
 /**
- * Adapter between the lab lifecycle and the emulated Kubernetes API (`lab/kube-api/`): starts the
- * server in this process or as a detached daemon, and writes the kubeconfigs.
+ * Adapter between the lab lifecycle and the emulated Kubernetes API (`lab/kube-api/`): builds the
+ * cluster objects for the scenario, starts the server in this process or as a detached daemon
+ * (pid file, log, endpoint file as ready signal), and returns the kubeconfig paths.
  */
-import type { ManagedProcess } from './process/process-control.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { KUBE_API_CONFIG_FILE, launchKubeApi, waitForEndpointFile, type KubeApiLaunchConfig } from './kube-api/lab-kube-api.js';
+import { buildClusterObjects } from './kube-api/scenario-objects.js';
+import { createNodeExecResolver, nodeExecWrapMap } from './ovn/node-exec-environment.js';
 import type { OvnClusterRuntime } from './ovn/ovn-runtime-types.js';
+import { spawnDetached, stopProcess, type ManagedProcess } from './process/process-control.js';
 import type { Scenario } from './scenario/scenario-types.js';
 
 /** A started API server. */
@@ -25,16 +32,47 @@ export interface LabApiContext {
   runDir: string;
 }
 
-/** The API server is not available in this build. */
-export class LabApiUnavailableError extends Error {
-  readonly code = 'LAB_API_UNAVAILABLE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'LabApiUnavailableError';
-  }
+/** The API server's configuration for a lab (objects, users' denies, exec mapping). */
+export function labApiConfig(ctx: LabApiContext): KubeApiLaunchConfig {
+  return {
+    // The lab routes pods' non-cluster traffic through the management port: local gateway mode.
+    objects: buildClusterObjects(ctx.scenario, { gatewayMode: 'local' }),
+    restrictedUserDenies: ctx.scenario.restrictedUserDenies ?? ['create pods/exec'],
+    exec: nodeExecWrapMap(ctx.cluster.nodes),
+  };
 }
 
 /** Starts the lab's Kubernetes API in the requested mode. */
-export async function startLabApiServer(mode: 'in-process' | 'daemon', _ctx: LabApiContext): Promise<LabApiServer> {
-  throw new LabApiUnavailableError(`The lab's Kubernetes API (lab/kube-api) is not built yet; use apiServer: 'none' (asked for ${mode})`);
+export async function startLabApiServer(mode: 'in-process' | 'daemon', ctx: LabApiContext): Promise<LabApiServer> {
+  const config = labApiConfig(ctx);
+  if (mode === 'in-process') {
+    const launched = await launchKubeApi(config, ctx.stateDir, { execResolver: createNodeExecResolver(ctx.cluster.nodes) });
+    return {
+      url: launched.endpoint.url,
+      kubeconfigPath: launched.kubeconfigs.admin!,
+      restrictedKubeconfigPath: launched.kubeconfigs.restricted!,
+      stop: () => launched.server.stop(),
+    };
+  }
+  writeFileSync(join(ctx.stateDir, KUBE_API_CONFIG_FILE), `${JSON.stringify(config)}\n`);
+  const serve = fileURLToPath(new URL('./kube-api/serve.js', import.meta.url));
+  const proc = spawnDetached({
+    name: 'kube-api-server',
+    argv: [process.execPath, serve, '--state', ctx.stateDir],
+    pidFile: join(ctx.stateDir, 'kube-api.pid'),
+    logFile: join(ctx.stateDir, 'kube-api.log'),
+  });
+  try {
+    const endpoint = await waitForEndpointFile(ctx.stateDir, proc.pid);
+    return {
+      url: endpoint.url,
+      kubeconfigPath: endpoint.kubeconfigs.admin!,
+      restrictedKubeconfigPath: endpoint.kubeconfigs.restricted!,
+      process: proc,
+      stop: async () => {},
+    };
+  } catch (err) {
+    await stopProcess(proc);
+    throw err;
+  }
 }

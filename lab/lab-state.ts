@@ -109,8 +109,15 @@ export function acquireLabLock(stateDir: string): void {
   throw new LabAlreadyRunningError(stateDir, 'could not take the lock');
 }
 
-/** Releases the lock and removes the state file. */
+/**
+ * Files a lab writes into its state directory that mean nothing once it is stopped (logs stay for
+ * post-mortems).
+ */
+const RUNTIME_FILES = ['kubeconfig', 'kubeconfig-restricted', 'kube-api-config.json', 'kube-api-endpoint.json', 'kube-api.url', 'kube-api.pid'];
+
+/** Releases the lock and removes the state file, kubeconfigs and API server files. */
 export function clearLabState(stateDir: string): void {
+  for (const f of RUNTIME_FILES) rmSync(join(stateDir, f), { force: true });
   rmSync(join(stateDir, STATE_FILE), { force: true });
   rmSync(join(stateDir, LOCK_FILE), { force: true });
 }

@@ -69,11 +69,20 @@ export function ovnkubeNodePodName(node: string): string {
 }
 
 /**
+ * Pod names whose containers run in a node's view: the ovnkube-node pod, and in central mode the
+ * ovnkube-db / ovnkube-master pods placed on that node (their sockets are the central ones).
+ */
+export function ovnkubePodNames(node: string): string[] {
+  return [ovnkubeNodePodName(node), `ovnkube-db-${node}`, `ovnkube-master-${node}`];
+}
+
+/**
  * Exec resolver for the lab API server: any container of `ovn-kubernetes/ovnkube-node-<node>`
- * runs in that node's view; other pods have no runtime in the lab.
+ * (and the central-mode ovnkube-db/-master pods) runs in that node's view; other pods have no
+ * runtime in the lab.
  */
 export function createNodeExecResolver(nodes: Array<Pick<NodeRuntime, 'name' | 'ovsRunDir' | 'ovnRunDir'>>): ExecResolver {
-  const byPod = new Map(nodes.map((n) => [ovnkubeNodePodName(n.name), n]));
+  const byPod = new Map(nodes.flatMap((n) => ovnkubePodNames(n.name).map((pod) => [pod, n] as const)));
   return (t) => {
     if (t.namespace !== OVNKUBE_NAMESPACE) return undefined;
     const node = byPod.get(t.pod);
@@ -87,7 +96,7 @@ export function nodeExecWrapMap(nodes: Array<Pick<NodeRuntime, 'name' | 'ovsRunD
   const map: ExecWrapMap = {};
   for (const n of nodes) {
     const entry: ExecWrapEntry = { wrap: nodeExecWrap(n), env: containerEnv() };
-    map[`${OVNKUBE_NAMESPACE}/${ovnkubeNodePodName(n.name)}`] = entry;
+    for (const pod of ovnkubePodNames(n.name)) map[`${OVNKUBE_NAMESPACE}/${pod}`] = entry;
   }
   return map;
 }

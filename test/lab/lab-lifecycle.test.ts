@@ -107,30 +107,41 @@ test('central mode: one NB/SB for all nodes, cross-node trace reaches the pod di
   for (const p of lab.processes) assert.not.ok(isProcessAlive(p.pid));
 });
 
-test('lab CLI: up --no-api, status, down', async () => {
+test('lab CLI: up (API server daemon), status, down; --no-api', async () => {
   const stateDir = newStateDir();
   let out = '';
   let err = '';
   const o = (s: string): void => void (out += s);
   const e = (s: string): void => void (err += s);
-  assert.is(await runLabCli(['up', scenarioPath, '--state-dir', stateDir, '--no-api'], o, e), 0, err);
+  assert.is(await runLabCli(['up', scenarioPath, '--state-dir', stateDir], o, e), 0, err);
   remember(stateDir);
   assert.match(out, /Lab "default" is up \(interconnect, 2 nodes\)/);
+  assert.match(out, new RegExp(`kubeconfig: ${stateDir}/kubeconfig `));
   assert.match(out, /ovn-trace --db unix:\S+ovnsb_db\.sock ovn-worker/);
+  const api = seen.find((p) => p.name === 'kube-api-server')!;
+  assert.ok(api && isProcessAlive(api.pid), 'API server daemon runs after up returned');
+  const kc = parse(readFileSync(join(stateDir, 'kubeconfig'), 'utf8')) as { clusters: Array<{ cluster: { server: string } }> };
+  assert.match(kc.clusters[0]!.cluster.server, /^https:\/\/127\.0\.0\.1:\d+$/);
   out = '';
   assert.is(await runLabCli(['status', '--state-dir', stateDir], o, e), 0);
-  assert.match(out, /processes: 12\/12 running/);
+  assert.match(out, /processes: 13\/13 running/);
   out = '';
   err = '';
-  assert.is(await runLabCli(['up', scenarioPath, '--state-dir', stateDir, '--no-api'], o, e), 1);
+  assert.is(await runLabCli(['up', scenarioPath, '--state-dir', stateDir], o, e), 1);
   assert.match(err, /already running.*\[LAB_ALREADY_RUNNING\]/s);
   assert.is(await runLabCli(['down', '--state-dir', stateDir], o, e), 0);
-  assert.match(out, /stopped \(12 processes\)/);
-  for (const p of seen) assert.not.ok(isProcessAlive(p.pid));
+  assert.match(out, /stopped \(13 processes\)/);
+  for (const p of seen) assert.not.ok(isProcessAlive(p.pid), `${p.name} still runs`);
+  assert.not.ok(existsSync(join(stateDir, 'kubeconfig')), 'kubeconfig removed with the lab');
   err = '';
   assert.is(await runLabCli(['down', '--state-dir', stateDir], o, e), 1);
   assert.match(err, /LAB_NOT_FOUND/);
   assert.is(await runLabCli(['up', '--bogus'], o, e), 2);
+  out = '';
+  assert.is(await runLabCli(['up', scenarioPath, '--state-dir', stateDir, '--no-api'], o, e), 0, err);
+  remember(stateDir);
+  assert.match(out, /no Kubernetes API/);
+  assert.is(await runLabCli(['down', '--state-dir', stateDir], o, e), 0);
 });
 
 test.run();

@@ -5,6 +5,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { Writable } from 'node:stream';
+import * as k8s from '@kubernetes/client-node';
 import { Lab } from '../../lab/lab.js';
 import { loadScenarioFile } from '../../lab/scenario/scenario-loader.js';
 import { isProcessAlive } from '../../lab/process/process-control.js';
@@ -25,7 +27,7 @@ async function ovnTrace(sb: string, ...args: string[]): Promise<string> {
 }
 
 test.before(async () => {
-  lab = await Lab.up(scenarioPath, { stateDir, apiServer: 'none' });
+  lab = await Lab.up(scenarioPath, { stateDir, apiServer: 'in-process' });
   recorded = readLabState(stateDir)!.processes;
 });
 
@@ -153,6 +155,33 @@ test('node exec environment gives the same ovn-trace text as a direct run with -
   // Arguments are passed through unchanged, never re-parsed by a shell.
   const odd = lab!.nodeExec('ovn-worker', ['printf', '%s|', 'a b', '$(id)', "'q'"]);
   assert.is((await execa(odd.argv[0]!, odd.argv.slice(1), { env: odd.env })).stdout, "a b|$(id)|'q'|");
+});
+
+test('the Kubernetes API serves the scenario and execs into the node views', async () => {
+  assert.ok(lab!.kubeconfigPath && existsSync(lab!.kubeconfigPath));
+  assert.ok(lab!.restrictedKubeconfigPath && existsSync(lab!.restrictedKubeconfigPath));
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(lab!.kubeconfigPath!);
+  const pods = await kc.makeApiClient(k8s.CoreV1Api).listPodForAllNamespaces();
+  const names = pods.items.map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`);
+  for (const n of ['frontend/client', 'backend/db', 'ovn-kubernetes/ovnkube-node-ovn-worker', 'ovn-kubernetes/ovnkube-node-ovn-worker2']) assert.ok(names.includes(n), n);
+  const w2 = lab!.node('ovn-worker2');
+  const flow = 'inport=="frontend_api" && eth.src==0a:58:0a:f4:02:07 && eth.dst==0a:58:0a:f4:02:01 && ip4.src==10.244.2.7 && ip4.dst==10.244.2.9 && ip.ttl==64 && udp.dst==5353 && udp.src==52888';
+  let out = '';
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      out += String(chunk);
+      cb();
+    },
+  });
+  const status = await new Promise<k8s.V1Status>((resolve, reject) => {
+    new k8s.Exec(kc)
+      .exec('ovn-kubernetes', 'ovnkube-node-ovn-worker2', 'ovnkube-controller', ['bash', '-c', `ovn-trace --db unix:/var/run/ovn/ovnsb_db.sock ovn-worker2 '${flow}'`], sink, null, null, false, resolve)
+      .catch(reject);
+  });
+  assert.is(status.status, 'Success', JSON.stringify(status));
+  assert.is(out, `${await ovnTrace(w2.sbSocket, 'ovn-worker2', flow)}\n`);
+  assert.match(out, /output to "frontend_dns", type ""/);
 });
 
 test('down stops every recorded process and removes the state', async () => {
