@@ -96,6 +96,8 @@ export interface FieldError {
   field: string;
   /** The offending value (omitted for Required/Forbidden). */
   value?: unknown;
+  /** The value as Go prints it, verbatim (e.g. `0x0` for a uint64), instead of `value`. */
+  rawValue?: string;
   detail?: string;
 }
 
@@ -114,7 +116,8 @@ const fieldErrorText: Record<FieldErrorType, { cause: string; text: string }> = 
 export function fieldErrorBody(e: FieldError): string {
   let s = fieldErrorText[e.type].text;
   const showsValue = e.type !== 'Required' && e.type !== 'Forbidden' && e.type !== 'TooLong' && e.type !== 'TooMany';
-  if (showsValue && 'value' in e) {
+  if (showsValue && e.rawValue !== undefined) s += `: ${e.rawValue}`;
+  else if (showsValue && 'value' in e) {
     const v = e.value;
     if (v === null || v === undefined) s += ': "null"';
     else if (typeof v === 'string') s += `: ${JSON.stringify(v)}`;

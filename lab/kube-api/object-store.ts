@@ -256,7 +256,8 @@ export class ObjectStore {
     const wantRv = input.metadata?.resourceVersion;
     if (wantRv !== undefined && wantRv !== '' && wantRv !== old.metadata.resourceVersion) throw conflict({ group: res.group, resource: res.plural }, name);
     if ((wantRv === undefined || wantRv === '') && !res.allowUnconditionalUpdate && !opts.internal) {
-      throw invalid(res.group, res.kind, name, [{ type: 'Invalid', field: 'metadata.resourceVersion', value: '0x0', detail: 'must be specified for an update' }]);
+      // The generic registry names the resource (not the kind) here and prints the uint64 with %#v.
+      throw invalid(res.group, res.plural, name, [{ type: 'Invalid', field: 'metadata.resourceVersion', rawValue: '0x0', detail: 'must be specified for an update' }]);
     }
     let obj: KubeObject;
     if (opts.subresource === 'status') {
