@@ -1,0 +1,131 @@
+import type { CommandRunner } from '../../../core/runner/command-runner.js';
+import type { KubeClient } from '../../../core/kube/kube-client.js';
+import type { DropAttribution, PolicyRef } from '../../../core/model.js';
+import { defaultDenyExplanation, isolatingPolicies } from '../../../core/policy/isolating-policies.js';
+import {
+  aclLookupArgv,
+  aclOwner,
+  defaultDenyInMatch,
+  hashForOvn,
+  logicalFlowLookupArgv,
+  parseAclLookup,
+  parseLogicalFlowLookup,
+  type AclOwner,
+  type NbAcl,
+} from './acl-attribution.js';
+
+/** One side of the traced connection, as attribution needs it. */
+export interface AttributionPeer {
+  namespace?: string;
+  name?: string;
+  label: string;
+  labels?: Record<string, string>;
+}
+
+/** The dropping point found in a leg. */
+export interface DropPoint {
+  /** Logical flow uuid prefix (ovn-trace `uuid`, or ofproto cookie zero-padded). */
+  lflowUuid?: string;
+  /** The logical stage, e.g. `ls_out_acl_eval`. */
+  stage?: string;
+  /** The logical match of the dropping flow (for `@<port group>` names). */
+  match?: string;
+  /** Packet direction of the leg: who sends, who receives. */
+  sender: AttributionPeer;
+  receiver: AttributionPeer;
+  protocol: string;
+  port?: number;
+}
+
+/** What attribution found, with the records it read (for level-5 output). */
+export interface AttributionResult {
+  drop: DropAttribution;
+  acl?: NbAcl;
+  /** Every look-up it ran, for the log. */
+  lookups: string[];
+}
+
+/**
+ * Names the policy behind an ACL drop: logical flow (by uuid prefix) → its `stage-hint` → the NB
+ * ACL → the ACL's Kubernetes owner; for a default-deny ACL, the NetworkPolicies that isolate the
+ * pod. When the NB cannot be read, the default-deny port group in the match still tells the
+ * direction and namespace.
+ */
+export class DropAttributor {
+  constructor(
+    private readonly kube: KubeClient,
+    private readonly signal: AbortSignal,
+  ) {}
+
+  async attribute(point: DropPoint, runner: CommandRunner): Promise<AttributionResult | undefined> {
+    const lookups: string[] = [];
+    let acl: NbAcl | undefined;
+    let match = point.match;
+    if (point.lflowUuid) {
+      const lf = await runner.run({ argv: logicalFlowLookupArgv(point.lflowUuid), timeoutMs: 15_000, signal: this.signal });
+      lookups.push(`${logicalFlowLookupArgv(point.lflowUuid).join(' ')} → exit ${lf.exitCode}`);
+      const flow = lf.exitCode === 0 ? safe(() => parseLogicalFlowLookup(lf.stdout)) : undefined;
+      match = flow?.match ?? match;
+      if (flow?.stageHint) {
+        const res = await runner.run({ argv: aclLookupArgv(flow.stageHint), timeoutMs: 15_000, signal: this.signal });
+        lookups.push(`${aclLookupArgv(flow.stageHint).join(' ')} → exit ${res.exitCode}`);
+        if (res.exitCode === 0) acl = safe(() => parseAclLookup(res.stdout));
+      }
+    }
+    let owner: AclOwner | undefined = acl ? aclOwner(acl) : undefined;
+    if (!owner && match) owner = this.ownerFromMatch(match, point);
+    if (!owner) return undefined;
+    return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), lookups };
+  }
+
+  /** Without the NB: a default-deny port group name in the match still identifies the namespace. */
+  private ownerFromMatch(match: string, point: DropPoint): AclOwner | undefined {
+    const dd = defaultDenyInMatch(match);
+    if (!dd) return undefined;
+    const isolated = dd.direction === 'ingress' ? point.receiver : point.sender;
+    const candidates = [isolated.namespace, point.receiver.namespace, point.sender.namespace].filter((n): n is string => Boolean(n));
+    const ns = candidates.find((n) => dd.portGroup === `${hashForOvn(n)}_${dd.direction}DefaultDeny`) ?? isolated.namespace;
+    return ns ? { type: 'default-deny', namespace: ns, direction: dd.direction } : undefined;
+  }
+
+  private async toAttribution(owner: AclOwner, point: DropPoint): Promise<DropAttribution> {
+    const direction = owner.direction ?? 'ingress';
+    const isolated = direction === 'ingress' ? point.receiver : point.sender;
+    const peer = direction === 'ingress' ? point.sender : point.receiver;
+    if (owner.type === 'rule') {
+      const p = owner.policy;
+      return {
+        type: 'rule',
+        policy: p,
+        direction,
+        explanation: `${direction} of ${isolated.label} dropped by ${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}${p.rule ? ` rule ${p.rule}` : ''}`,
+      };
+    }
+    let isolatedBy: PolicyRef[] = [];
+    if (isolated.namespace === owner.namespace || !isolated.namespace) {
+      const policies = await this.kube.listNetworkPolicies(owner.namespace);
+      isolatedBy = isolatingPolicies(policies, { namespace: owner.namespace, ...(isolated.labels ? { labels: isolated.labels } : {}) }, direction);
+    }
+    return {
+      type: 'default-deny',
+      direction,
+      isolatedBy,
+      explanation: defaultDenyExplanation({
+        direction,
+        isolatedPod: isolated.label,
+        isolatedBy,
+        protocol: point.protocol,
+        ...(point.port !== undefined ? { port: point.port } : {}),
+        peer: peer.label,
+      }),
+    };
+  }
+}
+
+function safe<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
