@@ -125,11 +125,11 @@ export async function startOvnCluster(plan: OvnClusterPlan, runDir: string, opts
   );
   checkAbort();
 
-  // 3. Northbound contents and remote chassis, per zone.
+  // 3. Remote chassis and northbound contents, per zone.
   await Promise.all(
     plan.zones.map(async (zp) => {
       const z = layout.zones.find((x) => x.name === zp.name)!;
-      for (const txn of zp.nbTransactions) await nbctl(z.nbSocket, txn);
+      // Remote chassis first, so northd finds the chassis named by remote ports' requested-chassis.
       if (zp.remoteChassis.length > 0) {
         const cmds: DbCommand[] = [];
         for (const c of zp.remoteChassis) {
@@ -138,6 +138,7 @@ export async function startOvnCluster(plan: OvnClusterPlan, runDir: string, opts
         }
         await sbctl(z.sbSocket, cmds);
       }
+      for (const txn of zp.nbTransactions) await nbctl(z.nbSocket, txn);
     }),
   );
   checkAbort();

@@ -67,7 +67,9 @@ function planZone(scenario: Scenario, zone: string, local: NodeAddressing[], rem
   topo.push(['lr-add', CLUSTER_ROUTER]);
   topo.push(['set', 'Logical_Router', CLUSTER_ROUTER, ...mapArgs('external_ids', { 'k8s-cluster-router': 'yes' })]);
   for (const n of local) {
-    const otherConfig: Record<string, string> = { subnet: n.subnetV4, exclude_ips: n.mgmtV4 };
+    // Addresses are all static; exclude_ips for the management IP would only make northd's IPAM
+    // warn about the k8s-<node> port using it.
+    const otherConfig: Record<string, string> = { subnet: n.subnetV4 };
     if (n.subnetV6) otherConfig.ipv6_prefix = n.subnetV6.split('/')[0]!;
     topo.push(['ls-add', n.name]);
     topo.push(['set', 'Logical_Switch', n.name, ...mapArgs('other_config', otherConfig)]);
