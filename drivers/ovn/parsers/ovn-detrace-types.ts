@@ -144,7 +144,7 @@ export interface DetraceFlow {
   cookieUuidPrefix?: string;
   /** `in_port=N` of a table line / `output:N`, decoded by `--ovs`. */
   ofport?: number;
-  /** Nesting depth from the line's indentation (newer, indented style only). */
+  /** Nesting depth of a table line from its indentation (newer, indented style only). */
   depth?: number;
   records: DetraceRecord[];
   /** `[Duplicate uuid cookie]` was printed: more than one SB row matched the cookie. */
