@@ -1,7 +1,4 @@
-import 'reflect-metadata';
-import { container } from 'tsyringe';
 import { runCli, type CliIo } from './main.js';
-import { registerBuiltinDrivers } from './builtin-drivers.js';
 
 /** Process wiring of the CLI: real stdout/stderr, signals, built-in drivers. */
 export async function main(argv: string[]): Promise<number> {
@@ -25,7 +22,11 @@ export async function main(argv: string[]): Promise<number> {
       };
     },
   };
-  const child = container.createChildContainer();
-  await registerBuiltinDrivers(child);
-  return runCli(argv, io, child);
+  return runCli(argv, io, async () => {
+    await import('reflect-metadata');
+    const [{ container }, { registerBuiltinDrivers }] = await Promise.all([import('tsyringe'), import('./builtin-drivers.js')]);
+    const child = container.createChildContainer();
+    await registerBuiltinDrivers(child);
+    return child;
+  });
 }

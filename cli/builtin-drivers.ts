@@ -5,5 +5,6 @@ import type { DependencyContainer } from 'tsyringe';
  * load them; the core itself never imports a driver.
  */
 export async function registerBuiltinDrivers(container: DependencyContainer): Promise<void> {
-  void container;
+  const { registerOvnDriver } = await import('../drivers/ovn/index.js');
+  registerOvnDriver(container);
 }

@@ -1,14 +1,10 @@
-import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import type { Subscription } from 'rxjs';
-import { CleanupTracker } from '../core/cleanup-tracker.js';
 import { CniTraceError, InvalidArgumentError, NotFoundError, toCniTraceError } from '../core/errors.js';
 import type { TraceEvent } from '../core/events.js';
-import { KubeClient } from '../core/kube/kube-client.js';
-import { loadKubeConfig } from '../core/kube/kube-config-loader.js';
+import type { KubeClient } from '../core/kube/kube-client.js';
 import type { TraceRequest, TraceResult } from '../core/model.js';
-import { trace } from '../core/tracer.js';
 import { validateTraceRequest } from '../core/validate-request.js';
 import { isSuccess } from '../core/verdict.js';
 import { parseCliArgs } from './argv-parser.js';
@@ -56,9 +52,14 @@ async function resolveAmbiguousDestination(inv: CliInvocation, kube: KubeClient)
 
 /**
  * Runs the `cni-trace` command line and returns the exit code. Drivers come from the given
- * tsyringe container (the bin registers the built-in ones).
+ * tsyringe container, or from a factory called only once the arguments are valid (so `--help`
+ * and usage errors load neither the drivers nor the Kubernetes client).
  */
-export async function runCli(argv: readonly string[], io: CliIo, container: DependencyContainer = rootContainer): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  drivers: DependencyContainer | (() => Promise<DependencyContainer>),
+): Promise<number> {
   let inv: CliInvocation;
   try {
     const flags = parseCliArgs(argv);
@@ -78,8 +79,15 @@ export async function runCli(argv: readonly string[], io: CliIo, container: Depe
     return e instanceof InvalidArgumentError ? EXIT.usage : e.exitCode;
   }
 
-  // Formatters load lazily: `--help` and usage errors stay fast.
-  const formatters = await import('../formatters/index.js');
+  // Heavy modules load only now: `--help` and usage errors stay fast.
+  const [formatters, { trace }, { CleanupTracker }, { KubeClient }, { loadKubeConfig }] = await Promise.all([
+    import('../formatters/index.js'),
+    import('../core/tracer.js'),
+    import('../core/cleanup-tracker.js'),
+    import('../core/kube/kube-client.js'),
+    import('../core/kube/kube-config-loader.js'),
+  ]);
+  const container = typeof drivers === 'function' ? await drivers() : drivers;
   const tracker = new CleanupTracker();
   let interrupted = false;
   let cancel: (() => void) | undefined;

@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { DriverSelectionError } from './errors.js';
 import { TRACE_DRIVER, type ClusterContext, type DriverDetection, type TraceDriver } from './driver.js';

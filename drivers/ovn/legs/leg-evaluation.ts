@@ -154,8 +154,13 @@ function verdictFromLeaves(trace: OvnTrace): Verdict {
 export function evaluateOfprotoLeg(plan: PlannedLeg, out: CommandOutput, lflowStages: ReadonlyMap<string, string> = new Map()): EvaluatedLeg {
   const leg = baseLeg(plan, out);
   const expect = plan.expect?.kind === 'ofproto-output' ? (plan.expect as OfprotoExpectation) : undefined;
-  const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined, tunnelPorts: expect?.tunnelOfports ?? [] });
+  const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined });
   const s = trace.summary;
+  // OpenFlow port numbers (what ovs-vsctl reports) differ from datapath port numbers (what
+  // `Datapath actions:` prints), so delivery is judged on the OpenFlow `output:N` actions of the
+  // last block, as ovnkube-trace does, and the datapath actions only tell drop from not-drop.
+  const ofOutputs = (trace.blocks.at(-1)?.tables ?? []).flatMap((t) => t.actions.map((a) => /^output:(\d+)$/.exec(a)?.[1]).filter((p): p is string => p !== undefined).map(Number));
+  const tunnelOut = ofOutputs.find((p) => expect?.tunnelOfports?.includes(p));
   for (const block of trace.blocks) {
     for (const t of block.tables) {
       if (t.miss && t.resumed) continue;
@@ -177,18 +182,20 @@ export function evaluateOfprotoLeg(plan: PlannedLeg, out: CommandOutput, lflowSt
   }
   const last = leg.observations.at(-1);
   const finalObs = (o: Observation) => leg.observations.push(o);
-  if (s.outcome === 'output' && expect?.ofport !== undefined && s.outputPorts.includes(String(expect.ofport))) {
+  const notDropped = s.outcome === 'output' || s.outcome === 'tunnel';
+  if (notDropped && expect?.ofport !== undefined && ofOutputs.includes(expect.ofport)) {
     leg.verdict = 'delivered';
     leg.reason = `output to OpenFlow port ${expect.ofport} (Datapath actions: ${s.datapathActions})`;
     finalObs({ node: plan.node, stage: 'datapath', action: 'delivered', port: String(expect.ofport), description: leg.reason });
-  } else if (s.outcome === 'tunnel' && (expect?.tunnelTo !== undefined || (expect?.tunnelOfports?.length ?? 0) > 0)) {
+  } else if (notDropped && (s.outcome === 'tunnel' || tunnelOut !== undefined) && (expect?.tunnelTo !== undefined || (expect?.tunnelOfports?.length ?? 0) > 0)) {
     const dst = s.tunnel?.destination;
     if (expect?.tunnelTo && dst && dst !== expect.tunnelTo) {
       leg.verdict = 'inconclusive';
       leg.reason = `tunnelled to ${dst}, not to ${expect.tunnelTo}`;
     } else {
       leg.verdict = 'delivered';
-      leg.reason = `sent into the tunnel${dst ? ` to ${dst}` : expect?.tunnelTo ? ` towards ${expect.tunnelTo}` : ''} (${s.tunnelForm ?? 'port'} form; Datapath actions: ${s.datapathActions})`;
+      const form = s.outcome === 'tunnel' ? `${s.tunnelForm ?? 'port'} form` : `OpenFlow output:${tunnelOut} is a tunnel port`;
+      leg.reason = `sent into the tunnel${dst ? ` to ${dst}` : expect?.tunnelTo ? ` towards ${expect.tunnelTo}` : ''} (${form}; Datapath actions: ${s.datapathActions})`;
     }
     finalObs({ node: plan.node, stage: 'datapath', action: 'tunnelled', ...(dst ?? expect?.tunnelTo ? { tunnelDst: dst ?? expect?.tunnelTo } : {}), description: leg.reason, ...(s.tunnel ? { detail: { tunnel: s.tunnel } } : {}) });
   } else if (s.outcome === 'drop') {
@@ -204,12 +211,12 @@ export function evaluateOfprotoLeg(plan: PlannedLeg, out: CommandOutput, lflowSt
     leg.verdict = 'rejected';
     leg.reason = `sent to the controller (${s.datapathActions}): OVN answers with a reject or ICMP error`;
     if (last) last.terminal = true;
-  } else if (s.outcome === 'output' && expect?.ofport === undefined && expect?.tunnelTo === undefined && !(expect?.tunnelOfports?.length)) {
+  } else if (notDropped && expect?.ofport === undefined && expect?.tunnelTo === undefined && !(expect?.tunnelOfports?.length)) {
     leg.verdict = 'delivered';
     leg.reason = `output to port(s) ${s.outputPorts.join(', ')}`;
   } else {
     leg.verdict = 'inconclusive';
-    leg.reason = `Datapath actions: ${s.datapathActions ?? '(none)'}, which is not ${expect?.ofport !== undefined ? `output to port ${expect.ofport}` : 'the expected tunnel'}`;
+    leg.reason = `OpenFlow output ${ofOutputs.length ? ofOutputs.map((p) => `port ${p}`).join(', ') : 'to no port'} (Datapath actions: ${s.datapathActions ?? '(none)'}), not ${expect?.ofport !== undefined ? `OpenFlow port ${expect.ofport}` : 'the expected tunnel'}`;
   }
   return { leg, ofproto: trace };
 }

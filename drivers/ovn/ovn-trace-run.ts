@@ -1,0 +1,498 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { TraceContext } from '../../core/driver.js';
+import { InvalidArgumentError } from '../../core/errors.js';
+import type { DriverEvent } from '../../core/events.js';
+import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
+import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
+import { DropAttributor, type AttributionPeer } from './attribution/drop-attributor.js';
+import type { OvnPacket } from './commands/microflow.js';
+import {
+  findOvnNamespace,
+  podEndpoint,
+  resolveOvnNode,
+  resolveService,
+  type OvnNode,
+  type OvnPodEndpoint,
+  type OvnServiceTarget,
+} from './discovery/cluster-discovery.js';
+import { interfaceForLogicalPort, nodeProbeArgv, parseNodeProbe, tunnelTo, type NodeProbe } from './discovery/node-probe.js';
+import { evaluateDetraceLeg, evaluateOfprotoLeg, evaluateOvnTraceLeg, type EvaluatedLeg } from './legs/leg-evaluation.js';
+import { detraceLeg, ofprotoTraceArgv, ovnTraceArgv, planPodToPod, planServiceVip, type PlanEndpoint, type PlannedLeg } from './legs/leg-plan.js';
+import { receivingNodeFlow, tunnelArrivalFromTrace } from './legs/receiving-node.js';
+import { ofprotoFlow, ovnMicroflow } from './commands/microflow.js';
+import { MGMT_OVS_INTERFACE } from './ovn-k-names.js';
+
+/** Source ports used when the request gives none (ovnkube-trace's values, kept for comparability). */
+const OVN_TRACE_SRC_PORT = 52888;
+/** How many tool runs go at once (each is one exec into a node's ovnkube-node pod). */
+const CONCURRENCY = 8;
+/** Per-command timeout; the whole trace also has the request's deadline. */
+const COMMAND_TIMEOUT_MS = 60_000;
+
+/** Creates the runner for a node (exec into its ovnkube-node pod, or local). */
+export type NodeRunnerFactory = (node: OvnNode) => CommandRunner;
+
+/** A planned leg plus how to finish building it once its dependencies ran. */
+interface RunnableLeg extends PlannedLeg {
+  /** For the receiving-node ofproto/trace: built from the sending node's trace. */
+  receiving?: { fromLeg: string; tunnelPort?: string; srcNodeIp?: string; dstNodeIp?: string; packet: OvnPacket };
+  /** For pod→IP legs: success means leaving the cluster. */
+  leavesCluster?: boolean;
+}
+
+/**
+ * One OVN-Kubernetes trace: discovery through the API (batched, per node in parallel), the legs
+ * of ovnkube-trace plus the true reply and the receiving node's OVS pipeline, run concurrently
+ * and streamed in plan order, then drop attribution and logical/physical correlation.
+ */
+export class OvnTraceRun {
+  private readonly runners = new Map<string, CommandRunner>();
+  private readonly probes = new Map<string, NodeProbe>();
+  private readonly nodes = new Map<string, OvnNode>();
+  private podLabels = new Map<string, Record<string, string>>();
+
+  constructor(
+    private readonly request: TraceRequest,
+    private readonly ctx: TraceContext,
+    private readonly runnerFactory: NodeRunnerFactory,
+    private readonly emit: (e: DriverEvent) => void,
+  ) {}
+
+  private log(level: number, message: string): void {
+    this.ctx.log(level, message);
+  }
+
+  private warn(message: string): void {
+    this.emit({ type: 'log', level: 0, message, warning: true });
+  }
+
+  async run(): Promise<void> {
+    const { request } = this;
+    const kube = this.ctx.kube();
+    const family = request.packet.family;
+    const options = request.options ?? {};
+    if (request.mode === 'live') throw new InvalidArgumentError('live-traffic', 'the OVN-Kubernetes driver simulates with ovn-trace/ofproto/trace; live-traffic capture is an Antrea feature');
+    if (!request.source || request.source.kind !== 'pod') throw new InvalidArgumentError('src', 'the OVN-Kubernetes driver needs a source pod');
+
+    const t0 = performance.now();
+    const ovnNamespace = await findOvnNamespace(kube, typeof options.ovnNamespace === 'string' ? options.ovnNamespace : undefined);
+    this.log(5, `OVN namespace: ${ovnNamespace}`);
+
+    // Source and destination objects, in parallel.
+    const src = request.source;
+    const dst = request.destination;
+    const [srcPod, dstPod, service] = await Promise.all([
+      kube.requirePod(src.namespace, src.name),
+      dst.kind === 'pod' ? kube.requirePod(dst.namespace, dst.name) : Promise.resolve(undefined),
+      dst.kind === 'service'
+        ? resolveService(kube, dst.namespace, dst.name, family, request.packet.protocol, request.packet.dstPort)
+        : Promise.resolve(undefined),
+    ]);
+    const srcEp = podEndpoint(srcPod, family, 'src');
+    this.remember(srcPod);
+    let dstEp: OvnPodEndpoint | undefined;
+    let backendPod: V1Pod | undefined;
+    if (dstPod) {
+      dstEp = podEndpoint(dstPod, family, 'dst');
+      this.remember(dstPod);
+    } else if (service) {
+      const backend = this.chooseBackend(service);
+      if (backend?.pod) {
+        backendPod = await kube.requirePod(backend.pod.namespace, backend.pod.name);
+        dstEp = podEndpoint(backendPod, family, 'service');
+        this.remember(backendPod);
+      }
+    }
+    if (srcEp.hostNetwork && dstEp?.hostNetwork) throw new InvalidArgumentError('src', 'both pods are on the host network: OVN does not carry this traffic (use ping)');
+    if (srcEp.hostNetwork && dst.kind === 'ip') throw new InvalidArgumentError('src', 'a host-network pod does not send to an external IP through OVN');
+
+    // Nodes involved, resolved and probed in parallel: one API look-up pair and one exec per node.
+    const nodeNames = [...new Set([srcEp.node, ...(dstEp ? [dstEp.node] : [])])];
+    await Promise.all(
+      nodeNames.map(async (name) => {
+        const node = await resolveOvnNode(kube, ovnNamespace, name);
+        this.nodes.set(name, node);
+        const runner = this.runnerFactory(node);
+        this.runners.set(name, runner);
+        const out = await runner.run({ argv: nodeProbeArgv(name), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal });
+        const probe = parseNodeProbe(name, out.stdout);
+        this.probes.set(name, probe);
+        this.log(5, `node ${name}: zone ${node.zone}, tools in ${runner.target}, rtos ${probe.rtosMac ?? '?'}, rtots ${probe.rtotsMac ?? '-'}, ${probe.interfaces.length} OVS interfaces (probe ${out.durationMs.toFixed(0)} ms)`);
+        for (const e of probe.errors) this.warn(`node ${name}: ${e}`);
+        if (!probe.ovnTraceAvailable) this.warn(`node ${name}: ovn-trace is not available in ${runner.target}`);
+      }),
+    );
+    this.log(5, `discovery done in ${(performance.now() - t0).toFixed(0)} ms`);
+
+    const srcPlan = this.planEndpoint(srcEp);
+    const dstPlan = dstEp ? this.planEndpoint(dstEp) : undefined;
+    this.emit({
+      type: 'resolved',
+      cni: 'ovn-kubernetes',
+      source: this.resolved(srcEp, srcPlan),
+      ...(dstPlan && dstEp ? { destination: this.resolved(dstEp, dstPlan, service) } : service ? { destination: { ref: dst, ip: service.clusterIp } } : dst.kind === 'ip' ? { destination: { ref: dst, ip: dst.ip } } : {}),
+    });
+
+    const legs = this.plan(srcPlan, dstPlan, service);
+    await this.execute(legs, srcEp, dstEp);
+  }
+
+  private remember(pod: V1Pod): void {
+    this.podLabels.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod.metadata?.labels ?? {});
+  }
+
+  /** The first ready backend that is a pod (what a connection would most plausibly hit). */
+  private chooseBackend(service: OvnServiceTarget) {
+    const ready = service.backends.filter((b) => b.ready && b.pod);
+    if (!ready.length) {
+      this.warn(`service ${service.namespace}/${service.name} has no ready pod endpoints${service.backends.length ? ` (${service.backends.length} not ready)` : ''}`);
+      return undefined;
+    }
+    this.log(2, `using backend ${ready[0]!.pod!.namespace}/${ready[0]!.pod!.name} (${ready[0]!.ip}:${ready[0]!.port ?? ''}) of service ${service.namespace}/${service.name} (${ready.length} ready)`);
+    return ready[0];
+  }
+
+  private planEndpoint(ep: OvnPodEndpoint): PlanEndpoint {
+    const probe = this.probes.get(ep.node);
+    const node = this.nodes.get(ep.node);
+    const iface = probe ? (ep.hostNetwork ? probe.interfaces.find((i) => i.name === MGMT_OVS_INTERFACE) : interfaceForLogicalPort(probe, ep.logicalPort)) : undefined;
+    if (probe && !iface) this.warn(`no OVS interface with external_ids:iface-id=${ep.logicalPort} on node ${ep.node}: the pod's port is not bound there`);
+    const mac = ep.hostNetwork ? (iface?.macInUse ?? ep.mac) : ep.mac;
+    return {
+      label: `${ep.namespace}/${ep.name}`,
+      ip: ep.ip,
+      mac,
+      node: ep.node,
+      zone: node?.zone ?? ep.node,
+      logicalPort: ep.logicalPort,
+      gatewayMac: probe?.rtosMac ?? '',
+      ...(probe?.rtotsMac ? { transitMac: probe.rtotsMac } : {}),
+      ...(iface ? { ovsPort: iface.name } : {}),
+      ...(iface?.ofport !== undefined ? { ofport: iface.ofport } : {}),
+      ...(node?.internalIp ? { nodeIp: node.internalIp } : {}),
+    };
+  }
+
+  private resolved(ep: OvnPodEndpoint, plan: PlanEndpoint, service?: OvnServiceTarget): ResolvedEndpoint {
+    return {
+      ref: { kind: 'pod', namespace: ep.namespace, name: ep.name },
+      ip: ep.ip,
+      node: ep.node,
+      mac: plan.mac,
+      hostNetwork: ep.hostNetwork,
+      detail: {
+        zone: plan.zone,
+        logicalPort: ep.logicalPort,
+        ovsPort: plan.ovsPort,
+        ofport: plan.ofport,
+        gatewayMac: plan.gatewayMac,
+        ...(plan.transitMac ? { transitMac: plan.transitMac } : {}),
+        ...(service ? { service: `${service.namespace}/${service.name}`, clusterIp: service.clusterIp, servicePort: service.port, backends: service.backends } : {}),
+      },
+    };
+  }
+
+  private basePacket(dstPort: number | undefined): Omit<OvnPacket, 'srcMac' | 'dstMac' | 'srcIp' | 'dstIp'> {
+    const p = this.request.packet;
+    const l4 = p.protocol !== 'icmp';
+    return {
+      family: p.family,
+      protocol: p.protocol,
+      ttl: p.ttl,
+      ...(l4 ? { dstPort: dstPort ?? 80, srcPort: p.srcPort ?? OVN_TRACE_SRC_PORT } : {}),
+      ...(p.protocol === 'tcp' && p.tcpFlags !== undefined ? { tcpFlags: p.tcpFlags } : {}),
+    };
+  }
+
+  private tunnelOfports(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const [name, probe] of this.probes) {
+      out[name] = probe.interfaces.filter((i) => ['geneve', 'vxlan', 'stt'].includes(i.type) && i.ofport !== undefined).map((i) => i.ofport!);
+    }
+    return out;
+  }
+
+  private plan(src: PlanEndpoint, dst: PlanEndpoint | undefined, service: OvnServiceTarget | undefined): RunnableLeg[] {
+    const skipDetrace = this.request.skipDetrace === true || this.detraceBlocked();
+    const dest = this.request.destination;
+    if (dest.kind === 'ip') return this.planToIp(src, dest.ip, skipDetrace);
+    const legs: RunnableLeg[] = [];
+    let packetPort = this.request.packet.dstPort;
+    if (service) {
+      if (!dst) {
+        // No backend to follow: the VIP leg alone tells whether the load balancer has one.
+        legs.push(this.vipOnlyLeg(src, service));
+        return legs;
+      }
+      const backend = service.backends.find((b) => b.ip === dst.ip);
+      legs.push(...planServiceVip({ src, clusterIp: service.clusterIp, ...(service.port !== undefined ? { servicePort: service.port } : {}), backend: dst, ...(backend?.port !== undefined ? { backendPort: backend.port } : {}), packet: this.basePacket(service.port), serviceLabel: `${service.namespace}/${service.name}` }));
+      // The pod↔endpoint legs use the targetPort (ovnkube-trace wrongly reuses the service port).
+      packetPort = backend?.port ?? service.port;
+    }
+    if (!dst) return legs;
+    const podLegs: RunnableLeg[] = planPodToPod({ src, dst, packet: this.basePacket(packetPort), tunnelOfports: this.tunnelOfports(), skipDetrace });
+    legs.push(...podLegs);
+    if (src.node !== dst.node) legs.push(...this.receivingLegs(src, dst, packetPort, skipDetrace));
+    return legs;
+  }
+
+  /** Beyond ovnkube-trace: the destination node's OVS pipeline, from its tunnel port. */
+  private receivingLegs(src: PlanEndpoint, dst: PlanEndpoint, dstPort: number | undefined, skipDetrace: boolean): RunnableLeg[] {
+    const probe = this.probes.get(dst.node);
+    const tunnel = probe && src.nodeIp ? tunnelTo(probe, src.nodeIp) : undefined;
+    if (!tunnel) this.warn(`node ${dst.node}: no tunnel interface towards ${src.node} (${src.nodeIp ?? 'unknown IP'}); the receiving-node OVS trace is skipped`);
+    const packet: OvnPacket = { ...this.basePacket(dstPort), srcIp: src.ip, dstIp: dst.ip, srcMac: src.mac, dstMac: dst.mac };
+    const leg: RunnableLeg = {
+      id: 'ofproto-forward-remote',
+      tool: 'ovs-appctl ofproto/trace',
+      direction: 'forward',
+      description: '(remote) source pod to destination pod',
+      from: src.label,
+      to: dst.label,
+      node: dst.node,
+      argv: [],
+      decisive: Boolean(tunnel),
+      expect: { kind: 'ofproto-output', ...(dst.ofport !== undefined ? { ofport: dst.ofport } : {}) },
+      after: ['ofproto-forward'],
+      receiving: { fromLeg: 'ofproto-forward', ...(tunnel ? { tunnelPort: tunnel.name } : {}), ...(src.nodeIp ? { srcNodeIp: src.nodeIp } : {}), ...(dst.nodeIp ? { dstNodeIp: dst.nodeIp } : {}), packet },
+    };
+    return skipDetrace ? [leg] : [leg, detraceLeg(leg)];
+  }
+
+  private vipOnlyLeg(src: PlanEndpoint, service: OvnServiceTarget): RunnableLeg {
+    const pkt: OvnPacket = { ...this.basePacket(service.port), srcIp: src.ip, dstIp: service.clusterIp, srcMac: src.mac, dstMac: src.gatewayMac };
+    return {
+      id: 'ovn-service-vip',
+      tool: 'ovn-trace',
+      direction: 'forward',
+      description: 'source pod to service clusterIP',
+      from: src.label,
+      to: `${service.namespace}/${service.name}`,
+      node: src.node,
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
+      decisive: true,
+    };
+  }
+
+  private planToIp(src: PlanEndpoint, ip: string, skipDetrace: boolean): RunnableLeg[] {
+    const pkt: OvnPacket = { ...this.basePacket(this.request.packet.dstPort), srcIp: src.ip, dstIp: ip, srcMac: src.mac, dstMac: src.gatewayMac };
+    const ovn: RunnableLeg = {
+      id: 'ovn-forward',
+      tool: 'ovn-trace',
+      direction: 'forward',
+      description: 'pod to external IP',
+      from: src.label,
+      to: ip,
+      node: src.node,
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
+      decisive: true,
+      leavesCluster: true,
+    };
+    const of: RunnableLeg = {
+      id: 'ofproto-forward',
+      tool: 'ovs-appctl ofproto/trace',
+      direction: 'forward',
+      description: 'pod to external IP',
+      from: src.label,
+      to: ip,
+      node: src.node,
+      argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, pkt)),
+      decisive: true,
+      leavesCluster: true,
+    };
+    return skipDetrace ? [ovn, of] : [ovn, of, detraceLeg(of)];
+  }
+
+  /** ovn-detrace needs a usable ovn-detrace and the NB on every node; otherwise skip it with a warning. */
+  private detraceBlocked(): boolean {
+    if (this.request.skipDetrace) return true;
+    for (const [name, probe] of this.probes) {
+      if (probe.detraceUnavailable) {
+        this.warn(`skipped ovn-detrace on node ${name}: ${probe.detraceUnavailable}`);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Runs every leg (concurrently, dependencies first) and emits them in plan order. */
+  private async execute(legs: RunnableLeg[], srcEp: OvnPodEndpoint, dstEp: OvnPodEndpoint | undefined): Promise<void> {
+    for (const leg of legs) {
+      this.emit({ type: 'leg-started', legId: leg.id, tool: leg.tool, direction: leg.direction, node: leg.node, description: leg.description });
+    }
+    const done = new Map<string, Promise<{ evaluated: EvaluatedLeg; out?: CommandOutput }>>();
+    const results: Array<EvaluatedLeg | undefined> = new Array(legs.length);
+    let next = 0;
+    const release = () => {
+      while (next < legs.length && results[next]) {
+        const { leg } = results[next]!;
+        for (const observation of leg.observations) this.emit({ type: 'observation', legId: leg.id, observation });
+        this.emit({ type: 'leg-finished', leg });
+        next++;
+      }
+    };
+    let running = 0;
+    const queue: Array<() => void> = [];
+    const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
+      if (running >= CONCURRENCY) await new Promise<void>((r) => queue.push(r));
+      running++;
+      try {
+        return await fn();
+      } finally {
+        running--;
+        queue.shift()?.();
+      }
+    };
+    const ovnLegsDone = () => Promise.all(legs.filter((l) => l.tool === 'ovn-trace').map((l) => done.get(l.id)));
+
+    const runLeg = async (leg: RunnableLeg): Promise<{ evaluated: EvaluatedLeg; out?: CommandOutput }> => {
+      const deps = await Promise.all((leg.after ?? []).map((id) => done.get(id)));
+      const runner = this.runners.get(leg.node)!;
+      let argv = leg.argv;
+      let stdin: string | undefined;
+      if (leg.tool === 'ovn-detrace') {
+        const of = deps[0];
+        if (!of?.out || of.evaluated.leg.verdict === 'error') return { evaluated: this.skippedLeg(leg, 'its ofproto/trace did not run') };
+        stdin = of.out.stdout;
+      }
+      if (leg.receiving) {
+        const sending = deps[0]?.evaluated.ofproto;
+        const arrival = sending ? tunnelArrivalFromTrace(sending) : undefined;
+        if (!leg.receiving.tunnelPort || !arrival) {
+          return { evaluated: this.skippedLeg(leg, !leg.receiving.tunnelPort ? 'no tunnel port towards the sending node' : 'the sending node trace shows no tunnel key') };
+        }
+        argv = ofprotoTraceArgv(receivingNodeFlow({ tunnelPort: leg.receiving.tunnelPort, arrival, packet: leg.receiving.packet, ...(leg.receiving.srcNodeIp ? { srcNodeIp: leg.receiving.srcNodeIp } : {}), ...(leg.receiving.dstNodeIp ? { dstNodeIp: leg.receiving.dstNodeIp } : {}) }));
+      }
+      const planned = { ...leg, argv };
+      const out = await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
+      this.log(5, `ran on ${out.target} in ${out.durationMs.toFixed(0)} ms (exit ${out.exitCode}): ${argv.join(' ')}`);
+      let evaluated: EvaluatedLeg;
+      if (leg.tool === 'ovn-trace') evaluated = evaluateOvnTraceLeg(planned, out);
+      else if (leg.tool === 'ovn-detrace') evaluated = evaluateDetraceLeg(planned, out);
+      else {
+        // Name the OpenFlow tables by the logical stages ovn-trace printed for the same cookies.
+        const ovn = await ovnLegsDone();
+        const stages = new Map<string, string>();
+        for (const r of ovn) for (const o of r?.evaluated.leg.observations ?? []) if (o.cookie && !o.stage.startsWith('output')) stages.set(o.cookie, o.stage);
+        evaluated = evaluateOfprotoLeg(planned, out, stages);
+      }
+      if (leg.leavesCluster) this.judgeLeaving(evaluated);
+      if (evaluated.leg.verdict === 'dropped' || evaluated.leg.verdict === 'rejected') await this.attribute(evaluated, leg, srcEp, dstEp);
+      return { evaluated, out };
+    };
+
+    const all = legs.map((leg, i) => {
+      const p = runLeg(leg).catch((err: unknown) => {
+        if (this.ctx.signal.aborted) throw err;
+        return { evaluated: this.skippedLeg(leg, (err as Error).message, 'error') };
+      });
+      done.set(leg.id, p);
+      return p.then((r) => {
+        results[i] = r.evaluated;
+        release();
+      });
+    });
+    await Promise.all(all);
+    this.correlate(results.filter((r): r is EvaluatedLeg => r !== undefined));
+  }
+
+  /** A leg that could not run: an informational or error leg with the reason. */
+  private skippedLeg(leg: PlannedLeg, reason: string, verdict: Leg['verdict'] = 'inconclusive'): EvaluatedLeg {
+    return {
+      leg: {
+        id: leg.id,
+        tool: leg.tool,
+        direction: leg.direction,
+        node: leg.node,
+        description: leg.description,
+        from: leg.from,
+        to: leg.to,
+        verdict,
+        reason: `not run: ${reason}`,
+        observations: [],
+        decisive: verdict === 'error' ? leg.decisive : false,
+        durationMs: 0,
+        warnings: [`${leg.tool} ${leg.description}: not run: ${reason}`],
+      },
+    };
+  }
+
+  /** Pod→IP legs succeed by leaving the pod network (localnet, management port or another node's egress). */
+  private judgeLeaving(e: EvaluatedLeg): void {
+    const leg = e.leg;
+    if (e.ovnTrace) {
+      const out = e.ovnTrace.outputs.find((o) => !o.generated && !o.continues && (o.type === 'localnet' || o.port.startsWith('k8s-') || o.port.startsWith('tstor-') || o.type === 'l3gateway'));
+      if (out) {
+        leg.verdict = 'left-cluster';
+        const snat = e.ovnTrace.nat.find((n) => n.kind === 'snat');
+        leg.reason = `out through "${out.port}"${out.type ? ` (type ${out.type})` : ''}${snat ? ` with SNAT ${snat.args ?? snat.action}` : ''}`;
+        delete leg.drop;
+      }
+    } else if (e.ofproto && (e.ofproto.summary.outcome === 'output' || e.ofproto.summary.outcome === 'tunnel')) {
+      leg.verdict = 'left-cluster';
+      leg.reason = `forwarded (Datapath actions: ${e.ofproto.summary.datapathActions})`;
+    }
+  }
+
+  private peer(ep: OvnPodEndpoint | undefined, label: string): AttributionPeer {
+    if (!ep) return { label };
+    const labels = this.podLabels.get(`${ep.namespace}/${ep.name}`);
+    return { namespace: ep.namespace, name: ep.name, label: `${ep.namespace}/${ep.name}`, ...(labels ? { labels } : {}) };
+  }
+
+  /** Names the policy behind a drop (NB ACL owner, isolating NetworkPolicies). */
+  private async attribute(e: EvaluatedLeg, plan: PlannedLeg, srcEp: OvnPodEndpoint, dstEp: OvnPodEndpoint | undefined): Promise<void> {
+    const terminal = e.leg.observations.find((o) => o.terminal);
+    const leafTable = e.dropLeaf?.table;
+    const stage = leafTable?.stage ?? terminal?.stage ?? '';
+    const uuid = leafTable?.uuid ?? terminal?.cookie;
+    const acl = /acl/i.test(stage) || /acl/i.test(terminal?.stage ?? '');
+    if (!uuid && !acl) return;
+    const forwardish = plan.direction === 'forward';
+    const sender = forwardish ? this.peer(srcEp, plan.from) : this.peer(dstEp, plan.from);
+    const receiver = forwardish ? this.peer(dstEp, plan.to) : this.peer(srcEp, plan.to);
+    const port = plan.direction === 'reply' ? this.request.packet.srcPort : (e.ovnTrace?.microflow?.match(/tp_dst=(\d+)/)?.[1] ?? this.request.packet.dstPort);
+    try {
+      const res = await new DropAttributor(this.ctx.kube(), this.ctx.signal).attribute(
+        { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port: Number(port) } : {}) },
+        this.runners.get(plan.node)!,
+      );
+      for (const l of res?.lookups ?? []) this.log(5, `attribution: ${l}`);
+      if (res) {
+        e.leg.drop = res.drop;
+        if (terminal && res.drop.type === 'rule') terminal.policy = res.drop.policy;
+        if (terminal && res.drop.type === 'default-deny' && res.drop.isolatedBy[0]) terminal.policy = res.drop.isolatedBy[0];
+        if (terminal && res.acl) terminal.detail = { ...terminal.detail, acl: res.acl };
+      }
+    } catch (err) {
+      if (this.ctx.signal.aborted) throw err;
+      this.warn(`could not name the policy behind the drop in ${plan.tool} ${plan.description}: ${(err as Error).message}`);
+    }
+  }
+
+  /**
+   * Lines up logical and physical traces of the same packet: when ovn-trace and ofproto/trace
+   * disagree on the outcome, says where (the logical stage of the OpenFlow table that dropped).
+   */
+  private correlate(results: EvaluatedLeg[]): void {
+    const byKey = new Map<string, EvaluatedLeg[]>();
+    for (const r of results) {
+      if (!r.leg.decisive || r.leg.tool === 'ovn-detrace') continue;
+      const key = `${r.leg.direction}|${r.leg.node}|${r.leg.description.replace(/^\(remote\) /, '')}`;
+      byKey.set(key, [...(byKey.get(key) ?? []), r]);
+    }
+    for (const group of byKey.values()) {
+      const logical = group.find((g) => g.leg.tool === 'ovn-trace');
+      const physical = group.find((g) => g.leg.tool !== 'ovn-trace');
+      if (!logical || !physical) continue;
+      const ok = (v: string) => v === 'delivered' || v === 'left-cluster';
+      if (ok(logical.leg.verdict) === ok(physical.leg.verdict)) continue;
+      const dropped = physical.leg.observations.find((o) => o.terminal) ?? logical.leg.observations.find((o) => o.terminal);
+      this.warn(
+        `logical and physical traces disagree for ${logical.leg.description}: ovn-trace says ${logical.leg.verdict}, ofproto/trace says ${physical.leg.verdict}` +
+          (dropped ? ` (at ${dropped.stage}${dropped.cookie ? `, logical flow ${dropped.cookie}` : ''})` : '') +
+          '; ovn-trace simulates conntrack with --ct, ofproto/trace with --ct-next, and only ofproto/trace sees the installed flows',
+      );
+    }
+  }
+}
