@@ -46,7 +46,7 @@ export function apiResourceList(registry: ResourceRegistry, group: string, versi
       singularName: r.singular,
       namespaced: r.namespaced,
       kind: r.kind,
-      verbs: MAIN_VERBS,
+      verbs: r.verbs ?? MAIN_VERBS,
       ...(r.shortNames.length ? { shortNames: r.shortNames } : {}),
       ...(r.categories.length ? { categories: r.categories } : {}),
     });

@@ -26,7 +26,8 @@ import { apiGroup, apiGroupList, apiResourceList, apiVersions, versionInfo } fro
 import { ExecSession, negotiateExecProtocol } from './exec-session.js';
 import { ObjectStore } from './object-store.js';
 import { ResourceRegistry, builtinResources } from './resource-registry.js';
-import { handleRest } from './rest-handlers.js';
+import { handleRest, parseBody } from './rest-handlers.js';
+import { reviewSelfAccess } from './access-review.js';
 import { generateServingCertificate } from './tls-certificate.js';
 import { streamWatch } from './watch-stream.js';
 
@@ -92,7 +93,7 @@ export class KubeApiServerStateError extends Error {
 
 /** The apiserver's request body limit (3 MiB). */
 const MAX_BODY = 3 * 1024 * 1024;
-const BUILTIN_GROUPS = new Set(['', 'apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io']);
+const BUILTIN_GROUPS = new Set(['', 'apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io', 'authorization.k8s.io']);
 
 /** The lab API server. */
 export class KubeApiServer {
@@ -260,8 +261,13 @@ export class KubeApiServer {
       }
       const body = await readBody(req);
       const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
-      const out = handleRest(this.store, { target, verb, query: url.searchParams, body, contentType, user: rec.user });
-      send(out.status, out.body);
+      if (target.resource.group === 'authorization.k8s.io' && target.resource.plural === 'selfsubjectaccessreviews') {
+        if (verb !== 'create') throw methodNotSupported({ group: target.resource.group, resource: target.resource.plural }, verb);
+        send(201, reviewSelfAccess(this.access, rec.user, parseBody(body, contentType)));
+      } else {
+        const out = handleRest(this.store, { target, verb, query: url.searchParams, body, contentType, user: rec.user });
+        send(out.status, out.body);
+      }
     } catch (err) {
       const apiErr = err instanceof KubeApiError ? err : internalError((err as Error)?.message ?? String(err));
       if (res.headersSent) res.end();

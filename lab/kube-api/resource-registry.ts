@@ -61,6 +61,8 @@ export interface ResourceDefinition {
   schema?: OpenApiSchema;
   /** Whether this is a custom resource (served through a CRD) rather than a built-in kind. */
   custom?: boolean;
+  /** Verbs listed in discovery when not the full set (e.g. `['create']` for access reviews). */
+  verbs?: string[];
 }
 
 /** A registered resource, across its served versions. */
@@ -78,6 +80,8 @@ export interface RegisteredResource {
   allowUnconditionalUpdate: boolean;
   returnDeletedObject: boolean;
   custom: boolean;
+  /** Verbs listed in discovery (undefined: all object verbs). */
+  verbs?: string[];
   /** Served versions, with their schema. */
   versions: Map<string, { schema?: OpenApiSchema }>;
 }
@@ -154,6 +158,7 @@ export class ResourceRegistry {
         allowUnconditionalUpdate: def.allowUnconditionalUpdate ?? !def.custom,
         returnDeletedObject: def.returnDeletedObject ?? Boolean(def.custom),
         custom: def.custom ?? false,
+        ...(def.verbs ? { verbs: def.verbs } : {}),
         versions: new Map([[def.version, { schema: def.schema }]]),
       });
     }
@@ -279,6 +284,7 @@ export function builtinResources(): ResourceDefinition[] {
     { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, hasStatus: true, shortNames: ['deploy'], categories: ['all'] },
     { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', kind: 'EndpointSlice', namespaced: true },
     { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true, shortNames: ['netpol'] },
+    { group: 'authorization.k8s.io', version: 'v1', plural: 'selfsubjectaccessreviews', kind: 'SelfSubjectAccessReview', namespaced: false, verbs: ['create'] },
     { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, hasStatus: true, shortNames: ['crd', 'crds'], returnDeletedObject: true },
   ];
 }

@@ -4,6 +4,7 @@ import {
   ApiException,
   ApisApi,
   AppsV1Api,
+  AuthorizationV1Api,
   CoreApi,
   CustomObjectsApi,
   DiscoveryApi,
@@ -296,6 +297,18 @@ test('403 for the restricted user on denied verbs, with the apiserver wording', 
     statusBody(exec).message,
     'pods "ovnkube-node-ovn-worker" is forbidden: User "restricted" cannot create resource "pods/exec" in API group "" in the namespace "ovn-kubernetes"',
   );
+});
+
+test('SelfSubjectAccessReview answers from the same deny rules (kubectl auth can-i)', async () => {
+  const review = (kc: KubeConfig, verb: string, resource: string, subresource?: string) =>
+    kc
+      .makeApiClient(AuthorizationV1Api)
+      .createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: 'ovn-kubernetes', verb, resource, subresource } } } })
+      .then((r) => r.status?.allowed);
+  assert.is(await review(lab.kcRestricted, 'create', 'pods', 'exec'), false);
+  assert.is(await review(lab.kcRestricted, 'get', 'pods', 'exec'), true);
+  assert.is(await review(lab.kcRestricted, 'list', 'pods'), true);
+  assert.is(await review(lab.kc, 'create', 'pods', 'exec'), true);
 });
 
 test('exec without a WebSocket upgrade is a 400 for the admin', async () => {
