@@ -160,6 +160,7 @@ export class OvnTraceRun {
     const mac = ep.hostNetwork ? (iface?.macInUse ?? ep.mac) : ep.mac;
     return {
       label: `${ep.namespace}/${ep.name}`,
+      name: ep.name,
       ip: ep.ip,
       mac,
       node: ep.node,
@@ -225,7 +226,7 @@ export class OvnTraceRun {
         return legs;
       }
       const backend = service.backends.find((b) => b.ip === dst.ip);
-      legs.push(...planServiceVip({ src, clusterIp: service.clusterIp, ...(service.port !== undefined ? { servicePort: service.port } : {}), backend: dst, ...(backend?.port !== undefined ? { backendPort: backend.port } : {}), packet: this.basePacket(service.port), serviceLabel: `${service.namespace}/${service.name}` }));
+      legs.push(...planServiceVip({ src, clusterIp: service.clusterIp, ...(service.port !== undefined ? { servicePort: service.port } : {}), backend: dst, ...(backend?.port !== undefined ? { backendPort: backend.port } : {}), packet: this.basePacket(service.port), serviceLabel: service.name }));
       // The pod↔endpoint legs use the targetPort (ovnkube-trace wrongly reuses the service port).
       packetPort = backend?.port ?? service.port;
     }
@@ -247,8 +248,8 @@ export class OvnTraceRun {
       tool: 'ovs-appctl ofproto/trace',
       direction: 'forward',
       description: '(remote) source pod to destination pod',
-      from: src.label,
-      to: dst.label,
+      from: src.name,
+      to: dst.name,
       node: dst.node,
       argv: [],
       decisive: Boolean(tunnel),
@@ -266,8 +267,8 @@ export class OvnTraceRun {
       tool: 'ovn-trace',
       direction: 'forward',
       description: 'source pod to service clusterIP',
-      from: src.label,
-      to: `${service.namespace}/${service.name}`,
+      from: src.name,
+      to: service.name,
       node: src.node,
       argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
       decisive: true,
@@ -281,7 +282,7 @@ export class OvnTraceRun {
       tool: 'ovn-trace',
       direction: 'forward',
       description: 'pod to external IP',
-      from: src.label,
+      from: src.name,
       to: ip,
       node: src.node,
       argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
@@ -293,7 +294,7 @@ export class OvnTraceRun {
       tool: 'ovs-appctl ofproto/trace',
       direction: 'forward',
       description: 'pod to external IP',
-      from: src.label,
+      from: src.name,
       to: ip,
       node: src.node,
       argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, pkt)),

@@ -79,7 +79,10 @@ export function detraceArgv(): string[] {
 
 /** A pod-like endpoint in the plan (a pod, or a Service backend resolved to its pod). */
 export interface PlanEndpoint {
+  /** `namespace/name`, for explanations. */
   label: string;
+  /** What ovnkube-trace prints in its verdict lines: the pod name alone. */
+  name: string;
   ip: string;
   mac: string;
   node: string;
@@ -131,8 +134,8 @@ function ovnTraceLegs(
       tool: 'ovn-trace',
       direction,
       description: words,
-      from: from.label,
-      to: to.label,
+      from: from.name,
+      to: to.name,
       node: from.node,
       argv: ovnTraceArgv({ datapath: from.node, microflow: ovnMicroflow(from.logicalPort, packet), ct }),
       decisive,
@@ -147,8 +150,8 @@ function ovnTraceLegs(
       tool: 'ovn-trace',
       direction,
       description: `(remote) ${words}`,
-      from: from.label,
-      to: to.label,
+      from: from.name,
+      to: to.name,
       node: to.node,
       argv: ovnTraceArgv({ microflow: ovnMicroflow(tstorPort(from.node), remotePacket), ct }),
       decisive,
@@ -185,8 +188,8 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     tool: 'ovs-appctl ofproto/trace',
     direction: 'forward',
     description: words('source pod to destination pod'),
-    from: src.label,
-    to: dst.label,
+    from: src.name,
+    to: dst.name,
     node: src.node,
     argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, forward)),
     decisive: true,
@@ -197,8 +200,8 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     tool: 'ovs-appctl ofproto/trace',
     direction: 'reverse',
     description: words('destination pod to source pod'),
-    from: dst.label,
-    to: src.label,
+    from: dst.name,
+    to: src.name,
     node: dst.node,
     argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reverse)),
     decisive: false,
@@ -215,8 +218,8 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     tool: 'ovs-appctl ofproto/trace',
     direction: 'reply',
     description: words('reply destination pod to source pod'),
-    from: dst.label,
-    to: src.label,
+    from: dst.name,
+    to: src.name,
     node: dst.node,
     argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reply), 'trk,est,rpl'),
     decisive: true,
@@ -273,7 +276,7 @@ export function planServiceVip(input: {
       tool: 'ovn-trace',
       direction: 'forward',
       description: 'source pod to service clusterIP',
-      from: src.label,
+      from: src.name,
       to: input.serviceLabel,
       node: src.node,
       // Without --lb-dst ovn-trace shows the VIP flow and its backend list.
@@ -285,8 +288,8 @@ export function planServiceVip(input: {
       id: 'ovn-service-backend',
       tool: 'ovn-trace',
       direction: 'forward',
-      description: `source pod to service clusterIP via backend ${backend.label}`,
-      from: src.label,
+      description: `source pod to service clusterIP via backend ${backend.name}`,
+      from: src.name,
       to: input.serviceLabel,
       node: src.node,
       argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new', lbDst: backendAddr }),
