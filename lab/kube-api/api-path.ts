@@ -28,7 +28,12 @@ export type ApiTarget = DiscoveryTarget | ResourceTarget;
 
 /** Parses a URL path (no query string). */
 export function parseApiPath(path: string, registry: ResourceRegistry): ApiTarget | undefined {
-  const seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  let seg: string[];
+  try {
+    seg = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
+  } catch {
+    return undefined;
+  }
   let group: string;
   let version: string;
   let rest: string[];

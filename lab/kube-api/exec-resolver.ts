@@ -24,6 +24,8 @@ export interface ExecResolution {
    * reported like a container runtime does). Default: `env.PATH`, else the server's PATH.
    */
   lookupPath?: string;
+  /** Skip that check, e.g. when argv enters a different filesystem (chroot) where PATH differs. */
+  skipCommandCheck?: boolean;
 }
 
 /** Maps an exec request to a process; `undefined` means the container has no runtime in the lab. */

@@ -119,7 +119,7 @@ export class ExecSession {
       return;
     }
     const lookupPath = resolution.lookupPath ?? resolution.env?.PATH ?? process.env.PATH ?? '';
-    if (!executableExists(target.command[0]!, lookupPath)) {
+    if (!resolution.skipCommandCheck && !executableExists(target.command[0]!, lookupPath)) {
       this.finish(internalErrorStatus(missingExecutableMessage(target.command[0]!)));
       return;
     }
