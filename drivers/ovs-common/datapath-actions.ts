@@ -51,6 +51,12 @@ function geneveOptions(text: string): GeneveOption[] {
   return options;
 }
 
+/** Drops undefined fields so the result stays plain JSON. */
+function compact(info: TunnelInfo): TunnelInfo {
+  for (const key of Object.keys(info) as (keyof TunnelInfo)[]) if (info[key] === undefined) delete info[key];
+  return info;
+}
+
 function numberOrUndefined(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
@@ -61,7 +67,7 @@ function numberOrUndefined(text: string | undefined): number | undefined {
 function kernelTunnel(body: string): TunnelInfo {
   const f = fields(body);
   const encapsulation = ['geneve', 'vxlan', 'gre', 'erspan', 'gtpu'].find((e) => f.has(e));
-  return {
+  return compact({
     tunnelId: f.get('tun_id'),
     destination: f.get('dst') ?? f.get('ipv6_dst'),
     source: f.get('src') ?? f.get('ipv6_src'),
@@ -70,7 +76,7 @@ function kernelTunnel(body: string): TunnelInfo {
     ...(encapsulation ? { encapsulation } : {}),
     geneveOptions: f.has('geneve') ? geneveOptions(f.get('geneve') ?? '') : [],
     flags: f.get('flags'),
-  };
+  });
 }
 
 /** Tunnel parameters of a native-form `tnl_push(...)` body. */
@@ -82,7 +88,7 @@ function nativeTunnel(body: string): { tunnel: TunnelInfo; outPort?: string } {
   const encapsulation = ['geneve', 'vxlan', 'gre', 'erspan', 'gtpu'].find((e) => header.has(e));
   const encap = fields((encapsulation && header.get(encapsulation)) ?? '');
   return {
-    tunnel: {
+    tunnel: compact({
       tunnelId: encap.get('vni') ?? encap.get('key'),
       destination: ip.get('dst'),
       source: ip.get('src'),
@@ -90,7 +96,7 @@ function nativeTunnel(body: string): { tunnel: TunnelInfo; outPort?: string } {
       ttl: numberOrUndefined(ip.get('ttl') ?? ip.get('hlimit')),
       ...(encapsulation ? { encapsulation } : {}),
       geneveOptions: encap.has('options') ? geneveOptions(encap.get('options') ?? '') : [],
-    },
+    }),
     outPort: top.get('out_port'),
   };
 }

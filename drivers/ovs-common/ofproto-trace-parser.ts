@@ -70,7 +70,7 @@ export function parseOfprotoTrace(text: string, options: OfprotoTraceParseOption
     const trimmed = raw.trim();
     if (trimmed === '') continue;
 
-    if (/^=+$/.test(trimmed)) {
+    if (trimmed.charCodeAt(0) === 61 /* = */ && /^=+$/.test(trimmed)) {
       inHeader = !inHeader;
       continue;
     }
@@ -90,7 +90,7 @@ export function parseOfprotoTrace(text: string, options: OfprotoTraceParseOption
       startBlock(lineNo).flow = raw.slice(6).trim();
       continue;
     }
-    if (ERROR_LINE.test(trimmed) && !block) {
+    if (!block && ERROR_LINE.test(trimmed)) {
       errors.push(trimmed);
       continue;
     }
@@ -109,7 +109,7 @@ export function parseOfprotoTrace(text: string, options: OfprotoTraceParseOption
       b.datapathActions = raw.slice('Datapath actions: '.length).trim();
       continue;
     }
-    const failed = TRANSLATION_FAILED.exec(trimmed);
+    const failed = trimmed.startsWith('Translation failed') ? TRANSLATION_FAILED.exec(trimmed) : null;
     if (failed) {
       b.translationFailed = failed[1];
       continue;
@@ -123,12 +123,13 @@ export function parseOfprotoTrace(text: string, options: OfprotoTraceParseOption
       continue;
     }
     // Underline of a bridge header.
-    if (/^-+$/.test(trimmed)) continue;
+    if (trimmed.charCodeAt(0) === 45 /* - */ && /^-+$/.test(trimmed)) continue;
 
     const column = layoutColumn(raw);
     const node: OfprotoTraceNode = { kind: 'action', text: trimmed, line: lineNo, depth: 0, children: [] };
-    const bridgeMatch = BRIDGE_LINE.exec(trimmed);
-    const tableMatch = bridgeMatch ? null : TABLE_LINE.exec(trimmed);
+    const first = trimmed.charCodeAt(0);
+    const bridgeMatch = first === 98 /* b */ ? BRIDGE_LINE.exec(trimmed) : null;
+    const tableMatch = first >= 48 && first <= 57 ? TABLE_LINE.exec(trimmed) : null;
     if (bridgeMatch) {
       node.kind = 'bridge';
       bridge = bridgeMatch[1];

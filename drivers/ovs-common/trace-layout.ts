@@ -61,8 +61,6 @@ export class TraceLayout<N> {
   }
 }
 
-const TABLE_NUMBER = /^(\d+)\. /;
-
 /**
  * The layout column of a printed line: its leading spaces, corrected for the two ways the tools
  * shift text right of the node's indentation: `%2d. ` pads one-digit table numbers, and OVS
@@ -71,9 +69,14 @@ const TABLE_NUMBER = /^(\d+)\. /;
 export function layoutColumn(line: string): number {
   let spaces = 0;
   while (spaces < line.length && line.charCodeAt(spaces) === 32) spaces++;
-  const rest = line.slice(spaces, spaces + 6);
-  const table = TABLE_NUMBER.exec(rest);
-  if (table && table[1].length < 2) return Math.max(0, spaces - (2 - table[1].length));
-  if (spaces > 0 && (rest.startsWith('-> ') || rest.startsWith('>> ') || rest.startsWith('>>>> '))) return spaces - 1;
+  const c = line.charCodeAt(spaces);
+  // One digit, then ". ": a table number that %2d padded by one space.
+  if (c >= 48 && c <= 57 && line.charCodeAt(spaces + 1) === 46 && line.charCodeAt(spaces + 2) === 32) {
+    return Math.max(0, spaces - 1);
+  }
+  if (spaces > 0 && (c === 45 /* - */ || c === 62 /* > */)) {
+    const rest = line.slice(spaces, spaces + 5);
+    if (rest.startsWith('-> ') || rest.startsWith('>> ') || rest.startsWith('>>>> ')) return spaces - 1;
+  }
   return spaces;
 }

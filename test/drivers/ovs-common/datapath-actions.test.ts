@@ -1,0 +1,110 @@
+// Datapath-action classification, cookie normalisation and table-feature names. Real action
+// strings come from the captured traces; the kernel tunnel form is the reference doc's (§7.5),
+// which this machine's dummy/userspace datapaths cannot print.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import {
+  classifyDatapathActions,
+  normalizeCookie,
+  parseTableFeatures,
+  splitTopLevel,
+} from '../../../drivers/ovs-common/index.js';
+import { fixturePath } from '../../helpers/paths.js';
+import { loadCapture } from '../helpers/captured-fixture.js';
+
+function lastDatapathActions(name: string): string {
+  const lines = loadCapture('ovs', name).stdout.split('\n').filter((l) => l.startsWith('Datapath actions: '));
+  return lines[lines.length - 1].slice('Datapath actions: '.length);
+}
+
+test('splitTopLevel keeps nested brackets and quoted text whole', () => {
+  assert.equal(splitTopLevel('ct(commit,zone=3,mark=0/0x1,nat(src)),set(eth(src=a,dst=b)),3'), [
+    'ct(commit,zone=3,mark=0/0x1,nat(src))',
+    'set(eth(src=a,dst=b))',
+    '3',
+  ]);
+  assert.equal(splitTopLevel('a="x,(y",b'), ['a="x,(y"', 'b']);
+});
+
+test('real endings: output, explicit drop, implicit drop, controller, recirculation', () => {
+  const out = classifyDatapathActions(lastDatapathActions('ofproto-trace-pod-to-pod-same-node'));
+  assert.equal([out.outcome, out.outputPorts, out.explicitDrop], ['output', ['3'], false]);
+  assert.equal(out.actions, ['ct(commit,zone=1,mark=0/0x1,nat(src))', '3']);
+
+  const drop = classifyDatapathActions(lastDatapathActions('ofproto-trace-acl-default-deny'));
+  assert.equal([drop.outcome, drop.explicitDrop, drop.outputPorts], ['drop', true, []]);
+
+  const noOutput = classifyDatapathActions(lastDatapathActions('ofproto-trace-routing-miss'));
+  assert.equal([noOutput.outcome, noOutput.explicitDrop], ['drop', false]);
+
+  const controller = classifyDatapathActions(lastDatapathActions('ofproto-trace-acl-reject'));
+  assert.is(controller.outcome, 'controller');
+  assert.equal(controller.outputPorts, []);
+
+  const recirc = classifyDatapathActions(lastDatapathActions('ofproto-trace-service-clusterip'));
+  assert.equal([recirc.outcome, recirc.recirculationId], ['recirculate', '0xe']);
+
+  const firstBlock = classifyDatapathActions('ct(zone=3,nat),recirc(0x1)');
+  assert.equal([firstBlock.outcome, firstBlock.recirculationId], ['recirculate', '0x1']);
+});
+
+test('native tunnel (userspace datapath capture): tnl_push header fields', () => {
+  const s = classifyDatapathActions(lastDatapathActions('ofproto-trace-pod-to-pod-cross-zone-native-tunnel'));
+  assert.is(s.outcome, 'tunnel');
+  assert.is(s.tunnelForm, 'native');
+  assert.equal(s.outputPorts, ['4']);
+  assert.is(s.tunnel?.tunnelId, '0xff0003');
+  assert.is(s.tunnel?.destination, '172.18.0.3');
+  assert.is(s.tunnel?.udpDestination, 6081);
+  assert.equal(s.tunnel?.geneveOptions, [{ optionClass: '0x102', type: '0x80', length: 4, data: '0x20003' }]);
+});
+
+test('kernel tunnel (reference §7.5): set(tunnel(...)) before the port', () => {
+  const s = classifyDatapathActions(
+    'set(tunnel(tun_id=0xff0003,dst=172.18.0.2,ttl=64,tp_dst=6081,geneve({class=0x102,type=0x80,len=4,0x20004}),flags(df|csum|key))),5',
+  );
+  assert.is(s.outcome, 'tunnel');
+  assert.is(s.tunnelForm, 'kernel');
+  assert.equal(s.outputPorts, ['5']);
+  assert.equal(s.tunnel, {
+    tunnelId: '0xff0003', destination: '172.18.0.2', ttl: 64, udpDestination: 6081, encapsulation: 'geneve',
+    geneveOptions: [{ optionClass: '0x102', type: '0x80', length: 4, data: '0x20004' }], flags: 'df|csum|key',
+  });
+  // Setting tunnel metadata without outputting anything is not a tunnel delivery.
+  assert.is(classifyDatapathActions('set(tunnel(tun_id=0x1,dst=10.0.0.1)),drop').outcome, 'drop');
+});
+
+test('dummy datapath: a tunnel port number only counts as a tunnel when named', () => {
+  const text = lastDatapathActions('ofproto-trace-pod-to-pod-cross-zone-dummy-tunnel');
+  assert.ok(text.endsWith(',4'));
+  assert.is(classifyDatapathActions(text).outcome, 'output');
+  const named = classifyDatapathActions(text, new Set(['4']));
+  assert.equal([named.outcome, named.tunnelForm, named.tunnel], ['tunnel', 'port', undefined]);
+});
+
+test('clone(...) bodies and bare actions', () => {
+  const s = classifyDatapathActions('clone(ct_clear,set(eth(src=a)),7),ct_clear,pop_vlan');
+  assert.equal([s.outcome, s.outputPorts], ['output', ['7']]);
+  assert.is(classifyDatapathActions(undefined).outcome, 'error');
+});
+
+test('cookies: lower-case, no leading zeros, 8-digit OVN UUID prefix', () => {
+  assert.equal(normalizeCookie('0x1461328'), { hex: '0x1461328', uuidPrefix: '01461328' }); // reference §8 example
+  assert.equal(normalizeCookie('0XB25EAA7A'), { hex: '0xb25eaa7a', uuidPrefix: 'b25eaa7a' });
+  assert.equal(normalizeCookie('0x0000abc'), { hex: '0xabc', uuidPrefix: '00000abc' });
+  assert.equal(normalizeCookie('0x0'), { hex: '0x0', uuidPrefix: '00000000' });
+  // Antrea's 64-bit cookies are kept whole.
+  assert.equal(normalizeCookie('0x1030000000000'), { hex: '0x1030000000000', uuidPrefix: '1030000000000' });
+  assert.is(normalizeCookie('cookie'), undefined);
+});
+
+test('parseTableFeatures: named tables from the captured dump-table-features', () => {
+  const text = readFileSync(fixturePath('ovs', 'ovs-ofctl-dump-table-features.txt'), 'utf8');
+  const names = parseTableFeatures(text);
+  assert.equal([...names.entries()], [[0, 'PipelineRootClassifier'], [1, 'Classifier'], [2, 'SpoofGuard']]);
+  assert.is(names.has(253), false); // printed as "table 253:", no name
+  assert.equal([...parseTableFeatures('  table 7 ("a \\"quoted\\" name"):\n').entries()], [[7, 'a "quoted" name']]);
+});
+
+test.run();
