@@ -29,8 +29,8 @@ test('splitTopLevel keeps nested brackets and quoted text whole', () => {
 
 test('real endings: output, explicit drop, implicit drop, controller, recirculation', () => {
   const out = classifyDatapathActions(lastDatapathActions('ofproto-trace-pod-to-pod-same-node'));
-  assert.equal([out.outcome, out.outputPorts, out.explicitDrop], ['output', ['3'], false]);
-  assert.equal(out.actions, ['ct(commit,zone=1,mark=0/0x1,nat(src))', '3']);
+  assert.equal([out.outcome, out.outputPorts, out.explicitDrop], ['output', ['4'], false]);
+  assert.equal(out.actions, ['ct(commit,zone=13,mark=0/0x1,nat(src))', '4']);
 
   const drop = classifyDatapathActions(lastDatapathActions('ofproto-trace-acl-default-deny'));
   assert.equal([drop.outcome, drop.explicitDrop, drop.outputPorts], ['drop', true, []]);
@@ -43,7 +43,7 @@ test('real endings: output, explicit drop, implicit drop, controller, recirculat
   assert.equal(controller.outputPorts, []);
 
   const recirc = classifyDatapathActions(lastDatapathActions('ofproto-trace-service-clusterip'));
-  assert.equal([recirc.outcome, recirc.recirculationId], ['recirculate', '0xe']);
+  assert.equal([recirc.outcome, recirc.recirculationId], ['recirculate', '0x11']);
 
   const firstBlock = classifyDatapathActions('ct(zone=3,nat),recirc(0x1)');
   assert.equal([firstBlock.outcome, firstBlock.recirculationId], ['recirculate', '0x1']);
@@ -53,7 +53,7 @@ test('native tunnel (userspace datapath capture): tnl_push header fields', () =>
   const s = classifyDatapathActions(lastDatapathActions('ofproto-trace-pod-to-pod-cross-zone-native-tunnel'));
   assert.is(s.outcome, 'tunnel');
   assert.is(s.tunnelForm, 'native');
-  assert.equal(s.outputPorts, ['4']);
+  assert.equal(s.outputPorts, ['6']);
   assert.is(s.tunnel?.tunnelId, '0xff0003');
   assert.is(s.tunnel?.destination, '172.18.0.3');
   assert.is(s.tunnel?.udpDestination, 6081);
@@ -77,9 +77,9 @@ test('kernel tunnel (reference §7.5): set(tunnel(...)) before the port', () => 
 
 test('dummy datapath: a tunnel port number only counts as a tunnel when named', () => {
   const text = lastDatapathActions('ofproto-trace-pod-to-pod-cross-zone-dummy-tunnel');
-  assert.ok(text.endsWith(',4'));
+  assert.ok(text.endsWith(',5'));
   assert.is(classifyDatapathActions(text).outcome, 'output');
-  const named = classifyDatapathActions(text, new Set(['4']));
+  const named = classifyDatapathActions(text, new Set(['5']));
   assert.equal([named.outcome, named.tunnelForm, named.tunnel], ['tunnel', 'port', undefined]);
 });
 

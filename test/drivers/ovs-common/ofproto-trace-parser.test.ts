@@ -64,13 +64,13 @@ test('same node: three blocks, output to port 3, nested misses are benign', () =
   assert.equal(b0.bridges, ['br-int']);
   assert.equal(
     { tableId: b0.tables[0].tableId, match: b0.tables[0].match, priority: b0.tables[0].priority, cookie: b0.tables[0].cookie },
-    { tableId: 0, match: 'in_port=1', priority: 100, cookie: '0x16fe7109' },
+    { tableId: 0, match: 'in_port=1', priority: 100, cookie: '0x60fae618' },
   );
   assert.equal(b0.tables[0].actions, [
-    'set_field:0x3->reg13', 'set_field:0x4->reg11', 'set_field:0x7->reg12', 'set_field:0x1->metadata', 'set_field:0x3->reg14', 'resubmit(,8)',
+    'set_field:0x9->reg13', 'set_field:0xf->reg11', 'set_field:0x5->reg12', 'set_field:0x1->metadata', 'set_field:0x3->reg14', 'resubmit(,8)',
   ]);
-  assert.is(b0.tables[1].cookie, '0x816487ab');
-  assert.is(b0.datapathActions, 'ct(zone=3,nat),recirc(0x1)');
+  assert.is(b0.tables[1].cookie, '0x2a421bd5');
+  assert.is(b0.datapathActions, 'ct(zone=9,nat),recirc(0x1)');
   assert.ok(b0.notes.some((n) => n.kind === 'recirculation-fork'));
 
   assert.equal(b1.recirculation, {
@@ -89,13 +89,13 @@ test('same node: three blocks, output to port 3, nested misses are benign', () =
   assert.equal(misses.map((m) => [m.tableId, m.resumed, m.depth]), [[68, true, 1], [69, true, 1], [75, true, 1], [73, true, 2]]);
   assert.equal(misses[0].actions, ['drop']);
 
-  assert.is(b2.datapathActions, 'ct(commit,zone=1,mark=0/0x1,nat(src)),3');
+  assert.is(b2.datapathActions, 'ct(commit,zone=13,mark=0/0x1,nat(src)),4');
   assert.is(t.summary.outcome, 'output');
-  assert.equal(t.summary.outputPorts, ['3']);
+  assert.equal(t.summary.outputPorts, ['4']);
   assert.is(t.summary.explicitDrop, false);
   assert.is(t.summary.terminalMiss, undefined);
   assert.is(t.summary.lastTable?.tableId, 65);
-  assert.is(t.summary.lastTable?.cookie, '0x1fbbcac9');
+  assert.is(t.summary.lastTable?.cookie, '0x2f80778c');
   assert.is(t.summary.blockCount, 3);
 });
 
@@ -105,7 +105,7 @@ test('nested resubmit: the table and its actions are rebuilt as children of the 
   assert.ok(table8);
   assert.equal(table8.children.map((c) => c.kind), ['action', 'action', 'table', 'action', 'note', 'action']);
   const nested = table8.children[2];
-  assert.is(nested.text, '73. ip,reg14=0x3,metadata=0x1,dl_src=0a:58:0a:f4:01:05,nw_src=10.244.1.5, priority 90, cookie 0x16fe7109');
+  assert.is(nested.text, '73. ip,reg14=0x3,metadata=0x1,dl_src=0a:58:0a:f4:01:05,nw_src=10.244.1.5, priority 90, cookie 0x60fae618');
   assert.is(nested.depth, 1);
   assert.equal(nested.children.map((c) => c.text), ['set_field:0/0x1000->reg10']);
   assert.is(table8.children[4].text, 'NXM_NX_XXREG0[111] is now 0');
@@ -115,15 +115,15 @@ test('--ct-next: recirculations resume with the given state, delivered without c
   const t = parse('ofproto-trace-pod-to-pod-same-node-ct-next-est');
   assert.equal(t.blocks.map((b) => b.recirculation?.ctState), [undefined, 'est|trk', 'est|trk']);
   assert.equal(t.blocks.map((b) => b.recirculation?.defaultCtState), [undefined, false, false]);
-  assert.is(t.summary.datapathActions, '3');
+  assert.is(t.summary.datapathActions, '4');
   assert.is(t.summary.outcome, 'output');
 });
 
 test('ACL drops: default deny (IPv4, IPv6) and explicit deny end in an explicit drop at the ACL flow', () => {
   for (const [name, blocks, table, cookie] of [
-    ['ofproto-trace-acl-default-deny', 3, 46, '0xd0616d4e'],
-    ['ofproto-trace-ipv6-acl-default-deny', 3, 46, '0xd0616d4e'],
-    ['ofproto-trace-acl-explicit-deny', 2, 16, '0x5ab9b75e'],
+    ['ofproto-trace-acl-default-deny', 3, 46, '0xc379c94f'],
+    ['ofproto-trace-ipv6-acl-default-deny', 3, 46, '0xc379c94f'],
+    ['ofproto-trace-acl-explicit-deny', 2, 16, '0x6d73cd'],
   ] as const) {
     const t = parse(name);
     assert.is(t.blocks.length, blocks, name);
@@ -134,6 +134,8 @@ test('ACL drops: default deny (IPv4, IPv6) and explicit deny end in an explicit 
     assert.is(t.summary.lastTable?.cookie, cookie, name);
     assert.equal(t.summary.lastTable?.actions, ['drop'], name);
   }
+  // OVS drops the cookie's leading zeros; the UUID prefix puts them back.
+  assert.is(parse('ofproto-trace-acl-explicit-deny').summary.lastTable?.cookieUuidPrefix, '006d73cd');
   const v6 = parse('ofproto-trace-ipv6-acl-default-deny');
   assert.ok(v6.blocks[0].flow?.startsWith('tcp6,in_port=1,'));
   assert.ok(v6.blocks[0].flow?.includes('ipv6_src=fd00:10:244:1::5'));
@@ -142,18 +144,18 @@ test('ACL drops: default deny (IPv4, IPv6) and explicit deny end in an explicit 
 
 test('routing miss: no output and no literal drop is still a drop', () => {
   const t = parse('ofproto-trace-routing-miss');
-  assert.is(t.summary.datapathActions, 'ct(commit,zone=3,mark=0/0x1,nat(src))');
+  assert.is(t.summary.datapathActions, 'ct(commit,zone=9,mark=0/0x1,nat(src))');
   assert.is(t.summary.outcome, 'drop');
   assert.is(t.summary.explicitDrop, false);
   assert.equal(t.summary.outputPorts, []);
-  assert.is(t.summary.lastTable?.cookie, '0x81bb947f');
+  assert.is(t.summary.lastTable?.cookie, '0x2fa8d4ba');
 });
 
 test('reject and missing TTL: the packet goes to the controller', () => {
   const reject = parse('ofproto-trace-acl-reject');
   assert.is(reject.summary.outcome, 'controller');
   assert.ok(reject.summary.datapathActions?.startsWith('userspace(pid=0,controller(reason=1,'));
-  assert.is(reject.summary.lastTable?.cookie, '0x4e8a909b');
+  assert.is(reject.summary.lastTable?.cookie, '0x359d3d36');
   const ttl = parse('ofproto-trace-ttl-missing-controller');
   assert.is(ttl.summary.outcome, 'controller');
   assert.is(ttl.summary.lastTable?.tableId, 11);
@@ -161,10 +163,10 @@ test('reject and missing TTL: the packet goes to the controller', () => {
 
 test('ClusterIP with a dp_hash group: the trace stops at an unfollowed recirculation', () => {
   const t = parse('ofproto-trace-service-clusterip');
-  assert.is(t.summary.datapathActions, 'hash(l4(0)),recirc(0xe)');
+  assert.is(t.summary.datapathActions, 'hash(l4(0)),recirc(0x11)');
   assert.is(t.summary.outcome, 'recirculate');
-  assert.is(t.summary.recirculationId, '0xe');
-  assert.is(t.summary.lastTable?.cookie, '0xae639737');
+  assert.is(t.summary.recirculationId, '0x11');
+  assert.is(t.summary.lastTable?.cookie, '0x7e1e136');
 });
 
 test('dummy datapath: a tunnel is only an output port, recognised when the caller names it', () => {
@@ -175,9 +177,9 @@ test('dummy datapath: a tunnel is only an output port, recognised when the calle
   ]) {
     const plain = parse(name);
     assert.is(plain.summary.outcome, 'output', name);
-    assert.equal(plain.summary.outputPorts, ['4'], name);
+    assert.equal(plain.summary.outputPorts, ['5'], name);
     assert.is(plain.summary.tunnelNote, undefined, name);
-    const named = parse(name, ['4']);
+    const named = parse(name, ['5']);
     assert.is(named.summary.outcome, 'tunnel', name);
     assert.is(named.summary.tunnelForm, 'port', name);
     // The geneve metadata is set by the remote port's table 39 flow just before "output:4"
@@ -292,7 +294,7 @@ test('kernel datapath form (reference §7.5 strings): kernel tunnel note and set
   const out = lines.findIndex((l) => l.trim() === 'output:4');
   lines.splice(out + 1, 0, `${lines[out].replace('output:4', '')} -> output to kernel tunnel`);
   const dp = lines.map((l, i) => (l.startsWith('Datapath actions: ') ? i : -1)).filter((i) => i >= 0).pop() ?? -1;
-  lines[dp] = lines[dp].replace(/,4$/, `,${kernelSet},4`);
+  lines[dp] = lines[dp].replace(/,5$/, `,${kernelSet},5`);
   const t = parseOfprotoTrace(lines.join('\n'));
   assert.is(t.summary.tunnelNote, 'kernel');
   assert.is(t.summary.outcome, 'tunnel');
