@@ -8,6 +8,7 @@ import { DropAttributor, type AttributionPeer } from './attribution/drop-attribu
 import type { OvnPacket } from './commands/microflow.js';
 import {
   findOvnNamespace,
+  managementIp,
   podEndpoint,
   resolveOvnNode,
   resolveService,
@@ -157,7 +158,10 @@ export class OvnTraceRun {
     const node = this.nodes.get(ep.node);
     const iface = probe ? (ep.hostNetwork ? probe.interfaces.find((i) => i.name === MGMT_OVS_INTERFACE) : interfaceForLogicalPort(probe, ep.logicalPort)) : undefined;
     if (probe && !iface) this.warn(`no OVS interface with external_ids:iface-id=${ep.logicalPort} on node ${ep.node}: the pod's port is not bound there`);
-    const mac = ep.hostNetwork ? (iface?.macInUse ?? ep.mac) : ep.mac;
+    const mac = ep.hostNetwork ? (iface?.macInUse ?? iface?.externalIds['attached-mac'] ?? ep.mac) : ep.mac;
+    const mgmt = probe?.interfaces.find((i) => i.name === MGMT_OVS_INTERFACE);
+    const sourceIp = ep.hostNetwork && node ? managementIp(node, this.request.packet.family) : undefined;
+    if (ep.hostNetwork && !sourceIp) this.warn(`node ${ep.node}: no pod subnet in k8s.ovn.org/node-subnets, so the management port address of host-network pod ${ep.namespace}/${ep.name} is unknown`);
     return {
       label: `${ep.namespace}/${ep.name}`,
       name: ep.name,
@@ -171,6 +175,10 @@ export class OvnTraceRun {
       ...(iface ? { ovsPort: iface.name } : {}),
       ...(iface?.ofport !== undefined ? { ofport: iface.ofport } : {}),
       ...(node?.internalIp ? { nodeIp: node.internalIp } : {}),
+      ...(ep.hostNetwork ? { hostNetwork: true } : {}),
+      ...(sourceIp ? { sourceIp } : {}),
+      ...(node ? { routingViaHost: node.routingViaHost } : {}),
+      ...(mgmt?.ofport !== undefined ? { mgmtOfport: mgmt.ofport } : {}),
     };
   }
 
@@ -233,7 +241,7 @@ export class OvnTraceRun {
     if (!dst) return legs;
     const podLegs: RunnableLeg[] = planPodToPod({ src, dst, packet: this.basePacket(packetPort), tunnelOfports: this.tunnelOfports(), skipDetrace });
     legs.push(...podLegs);
-    if (src.node !== dst.node) legs.push(...this.receivingLegs(src, dst, packetPort, skipDetrace));
+    if (src.node !== dst.node && !dst.hostNetwork && !src.hostNetwork) legs.push(...this.receivingLegs(src, dst, packetPort, skipDetrace));
     return legs;
   }
 

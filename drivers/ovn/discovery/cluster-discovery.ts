@@ -18,6 +18,26 @@ export interface OvnNode {
   zone: string;
   internalIp?: string;
   tools: OvnToolsLocation;
+  /** Pod subnets of the node (`k8s.ovn.org/node-subnets`, network `default`). */
+  subnets: string[];
+  /** Local gateway mode (`k8s.ovn.org/l3-gateway-config` mode `local`): traffic leaves through the management port. */
+  routingViaHost: boolean;
+}
+
+/**
+ * The management port address of a node for a family: the second address of its pod subnet
+ * (ovn-kubernetes gives `.1` to the router and `.2` to ovn-k8s-mp0). A host-network pod's traffic
+ * to pod IPs leaves the host through ovn-k8s-mp0 with this source address.
+ */
+export function managementIp(node: OvnNode, family: AddressFamily): string | undefined {
+  const subnet = node.subnets.find((s) => (family === 'ip6' ? s.includes(':') : !s.includes(':')));
+  if (!subnet) return undefined;
+  const base = subnet.split('/')[0]!;
+  if (family === 'ip4') {
+    const b = base.split('.').map(Number);
+    return [b[0], b[1], b[2], (b[3] ?? 0) + 2].join('.');
+  }
+  return base.endsWith('::') ? `${base}2` : `${base.replace(/:0*$/, '')}::2`;
 }
 
 /** A pod endpoint with what the OVN tools need. */
@@ -97,14 +117,38 @@ export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, nod
   ]);
   const pod = pods[0];
   if (!pod?.metadata?.name) throw new OvnDiscoveryError(`no ovnkube-node pod on node ${node} in namespace ${ovnNamespace}`);
-  const zone = nodeObj.metadata?.annotations?.[ZONE_ANNOTATION] ?? node;
+  const annotations = nodeObj.metadata?.annotations ?? {};
+  const zone = annotations[ZONE_ANNOTATION] ?? node;
   const internalIp = nodeObj.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   return {
     name: node,
     zone,
     ...(internalIp ? { internalIp } : {}),
     tools: { namespace: ovnNamespace, pod: pod.metadata.name, container: toolsContainer(pod) },
+    subnets: parseNodeSubnets(annotations['k8s.ovn.org/node-subnets']),
+    routingViaHost: gatewayMode(annotations['k8s.ovn.org/l3-gateway-config']) === 'local',
   };
+}
+
+/** `{"default":["10.244.1.0/24","fd00::/64"]}` or the older `{"default":"10.244.1.0/24"}`. */
+export function parseNodeSubnets(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const v = (JSON.parse(raw) as Record<string, string | string[]>).default;
+    return Array.isArray(v) ? v : v ? [v] : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Gateway mode of `k8s.ovn.org/l3-gateway-config` (`local` or `shared`). */
+export function gatewayMode(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  try {
+    return (JSON.parse(raw) as { default?: { mode?: string } }).default?.mode;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The pod's MAC from `k8s.ovn.org/pod-networks` (network `default`), else OVN-K's 0a:58 rule. */

@@ -97,6 +97,14 @@ export interface PlanEndpoint {
   ofport?: number;
   /** InternalIP of the node (tunnel endpoint). */
   nodeIp?: string;
+  /** A host-network pod: it enters OVN through the management port `k8s-<node>`. */
+  hostNetwork?: boolean;
+  /** Address it sends from into OVN, when not `ip` (host-network: the management port address). */
+  sourceIp?: string;
+  /** The node routes traffic for the host through the management port (local gateway mode). */
+  routingViaHost?: boolean;
+  /** OpenFlow port of ovn-k8s-mp0 on the endpoint's node. */
+  mgmtOfport?: number;
 }
 
 /** Inputs of the pod→pod plan. */
@@ -114,7 +122,7 @@ export interface PodToPodPlanInput {
 
 /** The first-hop MAC a pod uses: the peer itself on the same node switch, else its gateway. */
 function firstHopMac(from: PlanEndpoint, to: PlanEndpoint): string {
-  return from.node === to.node ? to.mac : from.gatewayMac;
+  return from.node === to.node && !from.hostNetwork && !to.hostNetwork ? to.mac : from.gatewayMac;
 }
 
 function ovnTraceLegs(
@@ -127,7 +135,19 @@ function ovnTraceLegs(
   ct: string,
   decisive: boolean,
 ): PlannedLeg[] {
-  const crossZone = from.zone !== to.zone;
+  // A host-network destination is reached through the sender node's management port (the
+  // routing-via-host case of ovnkube-trace); the receiving zone never sees it, so no remote leg.
+  // Only traffic addressed to the node IP goes that way: a reply to a host-network sender is
+  // addressed to its management-port address, a pod-subnet address behind `k8s-<node>`.
+  const toHost = to.hostNetwork === true && packet.dstIp === to.ip;
+  const crossZone = from.zone !== to.zone && !toHost;
+  const expect: OvnTraceExpectation = toHost
+    ? from.node === to.node || from.routingViaHost !== false
+      ? { kind: 'ovn-output', port: `k8s-${from.node}` }
+      : { kind: 'ovn-output', port: `k8s-${from.node}`, type: 'localnet' }
+    : crossZone
+      ? { kind: 'ovn-output', port: tstorPort(to.node), type: 'remote' }
+      : { kind: 'ovn-output', port: to.logicalPort };
   const legs: PlannedLeg[] = [
     {
       id: `${idBase}`,
@@ -139,7 +159,7 @@ function ovnTraceLegs(
       node: from.node,
       argv: ovnTraceArgv({ datapath: from.node, microflow: ovnMicroflow(from.logicalPort, packet), ct }),
       decisive,
-      expect: crossZone ? { kind: 'ovn-output', port: tstorPort(to.node), type: 'remote' } : { kind: 'ovn-output', port: to.logicalPort },
+      expect,
     },
   ];
   if (crossZone) {
@@ -161,7 +181,11 @@ function ovnTraceLegs(
   return legs;
 }
 
-function ofprotoExpect(from: PlanEndpoint, to: PlanEndpoint, tunnelOfports: Record<string, number[]>): OfprotoExpectation {
+function ofprotoExpect(from: PlanEndpoint, to: PlanEndpoint, tunnelOfports: Record<string, number[]>, dstIp: string): OfprotoExpectation {
+  const toHost = to.hostNetwork === true && dstIp === to.ip;
+  if (toHost && (from.node === to.node || from.routingViaHost !== false)) {
+    return { kind: 'ofproto-output', ...(from.mgmtOfport !== undefined ? { ofport: from.mgmtOfport } : {}) };
+  }
   if (from.node === to.node) return { kind: 'ofproto-output', ...(to.ofport !== undefined ? { ofport: to.ofport } : {}) };
   return { kind: 'ofproto-output', ...(to.nodeIp ? { tunnelTo: to.nodeIp } : {}), tunnelOfports: tunnelOfports[from.node] ?? [] };
 }
@@ -175,10 +199,10 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
   const { src, dst } = input;
   const prefix = input.idPrefix ? `${input.idPrefix}-` : '';
   const words = (w: string) => (input.idPrefix ? `${w} (${input.idPrefix})` : w);
-  const forward: OvnPacket = { ...input.packet, srcIp: src.ip, dstIp: dst.ip, srcMac: src.mac, dstMac: firstHopMac(src, dst) };
+  const forward: OvnPacket = { ...input.packet, srcIp: src.sourceIp ?? src.ip, dstIp: dst.ip, srcMac: src.mac, dstMac: firstHopMac(src, dst) };
   // ovnkube-trace's "destination pod to source pod": a NEW connection back on the same port.
-  const reverse: OvnPacket = { ...input.packet, srcIp: dst.ip, dstIp: src.ip, srcMac: dst.mac, dstMac: firstHopMac(dst, src) };
-  const reply = replyPacket(forward, dst.mac, firstHopMac(dst, src));
+  const reverse: OvnPacket = { ...input.packet, srcIp: dst.sourceIp ?? dst.ip, dstIp: src.sourceIp ?? src.ip, srcMac: dst.mac, dstMac: firstHopMac(dst, src) };
+  const reply: OvnPacket = { ...replyPacket(forward, dst.mac, firstHopMac(dst, src)), ...(dst.sourceIp ? { srcIp: dst.sourceIp } : {}) };
   const legs: PlannedLeg[] = [
     ...ovnTraceLegs(`${prefix}ovn-forward`, 'forward', words('source pod to destination pod'), src, dst, forward, 'new', true),
     ...ovnTraceLegs(`${prefix}ovn-reverse`, 'reverse', words('destination pod to source pod'), dst, src, reverse, 'new', false),
@@ -193,7 +217,7 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     node: src.node,
     argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, forward)),
     decisive: true,
-    expect: ofprotoExpect(src, dst, input.tunnelOfports),
+    expect: ofprotoExpect(src, dst, input.tunnelOfports, forward.dstIp),
   };
   const ofReverse: PlannedLeg = {
     id: `${prefix}ofproto-reverse`,
@@ -205,7 +229,7 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     node: dst.node,
     argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reverse)),
     decisive: false,
-    expect: ofprotoExpect(dst, src, input.tunnelOfports),
+    expect: ofprotoExpect(dst, src, input.tunnelOfports, reverse.dstIp),
   };
   legs.push(ofForward, ofReverse);
   if (!input.skipDetrace) {
@@ -223,7 +247,7 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     node: dst.node,
     argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reply), 'trk,est,rpl'),
     decisive: true,
-    expect: ofprotoExpect(dst, src, input.tunnelOfports),
+    expect: ofprotoExpect(dst, src, input.tunnelOfports, reply.dstIp),
   };
   legs.push(ofReply);
   if (!input.skipDetrace) legs.push(detraceLeg(ofReply));
