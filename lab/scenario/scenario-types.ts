@@ -95,6 +95,73 @@ export interface ScenarioNetworkPolicy {
   };
 }
 
+/** Action of an Antrea-native policy rule (`crd.antrea.io/v1beta1`). */
+export type AntreaRuleAction = 'Allow' | 'Drop' | 'Reject' | 'Pass';
+
+/** Peer of an Antrea-native policy rule (subset: pod/namespace selectors, ipBlock). */
+export interface AntreaPolicyPeer {
+  podSelector?: LabelSelector;
+  namespaceSelector?: LabelSelector;
+  ipBlock?: { cidr: string };
+}
+
+/** Port of an Antrea-native policy rule. */
+export interface AntreaPolicyPort {
+  protocol?: 'TCP' | 'UDP' | 'SCTP';
+  port?: number;
+  endPort?: number;
+}
+
+/** One ingress/egress rule of an Antrea-native policy. */
+export interface AntreaPolicyRule {
+  action: AntreaRuleAction;
+  /** Rule name (reported as `networkPolicyRule` by Traceflow). */
+  name?: string;
+  /** Ingress peers (empty/absent: any source). */
+  from?: AntreaPolicyPeer[];
+  /** Egress peers (empty/absent: any destination). */
+  to?: AntreaPolicyPeer[];
+  ports?: AntreaPolicyPort[];
+}
+
+/**
+ * A namespaced Antrea-native NetworkPolicy (`crd.antrea.io/v1beta1` kind NetworkPolicy, "ANNP"),
+ * a faithful subset: tier, priority, appliedTo pod selectors, rules with actions and names.
+ */
+export interface ScenarioAntreaNetworkPolicy {
+  name: string;
+  namespace: string;
+  spec: {
+    /** Tier name (default `application`). */
+    tier?: string;
+    /** Priority inside the tier, 1.0–10000.0; lower wins. */
+    priority: number;
+    appliedTo: Array<{ podSelector: LabelSelector }>;
+    ingress?: AntreaPolicyRule[];
+    egress?: AntreaPolicyRule[];
+  };
+}
+
+/**
+ * A live connection the Antrea lab "sees" for live-traffic Traceflows: the first packet of a new
+ * connection from a pod to a pod (`ns/pod`) or an IP, opened `startAfterSeconds` after a live
+ * Traceflow started.
+ */
+export interface ScenarioLiveConnection {
+  /** Source pod, `namespace/name`. */
+  from: string;
+  /** Destination pod (`namespace/name`) or IPv4 address. */
+  to: string;
+  /** Default TCP. */
+  protocol?: 'TCP' | 'UDP' | 'ICMP';
+  /** Destination port (TCP/UDP; required for them). */
+  dstPort?: number;
+  /** Source port (default derived from the pair, in the ephemeral range). */
+  srcPort?: number;
+  /** Seconds after the Traceflow's start when the connection opens (default 1). */
+  startAfterSeconds?: number;
+}
+
 /** A whole scenario file. */
 export interface Scenario {
   name: string;
@@ -105,6 +172,10 @@ export interface Scenario {
   pods: ScenarioPod[];
   services?: ScenarioService[];
   networkPolicies?: ScenarioNetworkPolicy[];
+  /** Antrea flavour only: Antrea-native namespaced NetworkPolicies. */
+  antreaNetworkPolicies?: ScenarioAntreaNetworkPolicy[];
+  /** Antrea flavour only: connections that live-traffic Traceflows can capture. */
+  liveTraffic?: ScenarioLiveConnection[];
   /**
    * Extra RBAC restrictions for the lab's second kubeconfig user (`restricted`): each entry is
    * `<verb> <resource>` (e.g. `create pods/exec`, `create traceflows`). Default: `create pods/exec`.

@@ -3,6 +3,7 @@
  * each naming its entry, so the lab can refuse a bad scenario before starting any process.
  */
 import { cidrContains, cidrLast, cidrsOverlap, formatIp, parseCidr, parseIp, type ParsedCidr, type ParsedIp } from './ip-address.js';
+import { validateAntreaParts } from './antrea-scenario-validator.js';
 import { matches, matchesMap, selectorProblem } from './label-selector.js';
 import type {
   LabelSelector,
@@ -21,7 +22,7 @@ export const LAB_SYSTEM_NAMESPACE = 'ovn-kubernetes';
 const PROTOCOLS = ['TCP', 'UDP', 'SCTP'];
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const TOP_LEVEL_KEYS = ['name', 'flavour', 'ovn', 'nodes', 'namespaces', 'pods', 'services', 'networkPolicies', 'restrictedUserDenies'];
+const TOP_LEVEL_KEYS = ['name', 'flavour', 'ovn', 'nodes', 'namespaces', 'pods', 'services', 'networkPolicies', 'antreaNetworkPolicies', 'liveTraffic', 'restrictedUserDenies'];
 const NODE_KEYS = ['name', 'podSubnet', 'podSubnetV6', 'nodeIP', 'labels'];
 const NAMESPACE_KEYS = ['name', 'labels'];
 const POD_KEYS = ['name', 'namespace', 'node', 'labels', 'ip', 'ipv6', 'hostNetwork', 'ports', 'ready'];
@@ -308,6 +309,9 @@ export function validateScenario(input: unknown): string[] {
     if (!isObj(np.spec)) return void issues.push(`${where}: spec is required (at least spec.podSelector)`);
     validatePolicySpec(np as unknown as ScenarioNetworkPolicy, where, nsOk, pods, namespaces, issues);
   });
+
+  // --- Antrea-native policies and live traffic (antrea flavour) ---------------------------------
+  validateAntreaParts(s, { flavour: s.flavour, pods, namespaces }, issues);
 
   // --- restricted user -----------------------------------------------------------------------
   listOf(s.restrictedUserDenies, 'restrictedUserDenies', issues, false).forEach((d, i) => {

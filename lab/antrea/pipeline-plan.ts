@@ -1,0 +1,372 @@
+/**
+ * Pure planner: scenario → what each Antrea node's OVS holds. Per node: `br-int` ports
+ * (`antrea-tun0`, `antrea-gw0`, one port per local pod with Antrea's external_ids), the OpenFlow
+ * pipeline in Antrea's default IPv4 table layout as `ovs-ofctl add-flows` text (cookies with
+ * Antrea's category bits), and the service groups. The flows follow docs/design/ovs-pipeline.md:
+ * classification, SpoofGuard, conntrack, AntreaProxy (ServiceLB → group → EndpointDNAT), policy
+ * tables with conjunctions, L3/L2 forwarding, tunnel to remote pod CIDRs, Output.
+ */
+import { matchesMap } from '../scenario/label-selector.js';
+import type { Scenario, ScenarioNode, ScenarioPod, ScenarioService } from '../scenario/scenario-types.js';
+import { resolveTargetPort } from '../ovn/load-balancer-plan.js';
+import {
+  ANTREA_TABLES,
+  CT_ZONE,
+  FIRST_POD_OFPORT,
+  GATEWAY_OFPORT,
+  GATEWAY_PORT,
+  GLOBAL_VIRTUAL_MAC,
+  REG,
+  T,
+  TUNNEL_OFPORT,
+  TUNNEL_PORT,
+  cookie,
+  gatewayIp,
+  ipHex,
+  podInterfaceName,
+  stableMac,
+} from './antrea-names.js';
+import { planPolicyRules, type PolicyRule } from './policy-rule-plan.js';
+
+/** A pod port on a node's br-int. */
+export interface AntreaPodPort {
+  name: string;
+  ofport: number;
+  mac: string;
+  ip: string;
+  pod: { namespace: string; name: string };
+  /** Interface external_ids as antrea-agent writes them. */
+  externalIds: Record<string, string>;
+}
+
+/** One service endpoint as AntreaProxy programs it. */
+export interface PlannedEndpoint {
+  ip: string;
+  port: number;
+  pod: { namespace: string; name: string };
+}
+
+/** One service port: ClusterIP:port/protocol → group of endpoints. */
+export interface PlannedServicePort {
+  groupId: number;
+  namespace: string;
+  name: string;
+  clusterIP: string;
+  port: number;
+  protocol: 'tcp' | 'udp' | 'sctp';
+  endpoints: PlannedEndpoint[];
+}
+
+/** What one node's OVS contains. */
+export interface AntreaNodePlan {
+  name: string;
+  nodeIP: string;
+  podSubnet: string;
+  gatewayIP: string;
+  gatewayMac: string;
+  ports: AntreaPodPort[];
+  /** `ovs-ofctl add-flows` lines. */
+  flows: string[];
+  /** `ovs-ofctl add-groups` lines (OpenFlow 1.5 syntax). */
+  groups: string[];
+}
+
+/** The whole Antrea data plane. */
+export interface AntreaClusterPlan {
+  nodes: AntreaNodePlan[];
+  rules: PolicyRule[];
+  services: PlannedServicePort[];
+  /** Table ID → name, as set in OVS Flow_Table rows. */
+  tableNames: readonly string[];
+}
+
+/** Plans the data plane of every node. */
+export function planAntreaCluster(scenario: Scenario): AntreaClusterPlan {
+  const policy = planPolicyRules(scenario);
+  const services = planServices(scenario);
+  const nodeBase = scenario.nodes.map((n) => ({
+    node: n,
+    gatewayIP: gatewayIp(n.podSubnet),
+    gatewayMac: stableMac(`antrea-gw0/${n.name}`),
+    ports: podPorts(scenario, n),
+  }));
+  const nodes = nodeBase.map((b) => {
+    const remotes = nodeBase.filter((o) => o.node.name !== b.node.name).map((o) => o.node);
+    return {
+      name: b.node.name,
+      nodeIP: b.node.nodeIP,
+      podSubnet: b.node.podSubnet,
+      gatewayIP: b.gatewayIP,
+      gatewayMac: b.gatewayMac,
+      ports: b.ports,
+      flows: nodeFlows({ ...b, remotes, rules: policy.rules, ingressIsolated: policy.ingressIsolated, egressIsolated: policy.egressIsolated, services }),
+      groups: services.map(groupLine),
+    };
+  });
+  return { nodes, rules: policy.rules, services, tableNames: ANTREA_TABLES };
+}
+
+function podPorts(scenario: Scenario, n: ScenarioNode): AntreaPodPort[] {
+  const local = scenario.pods
+    .filter((p) => p.node === n.name && !p.hostNetwork && p.ip)
+    .sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`));
+  return local.map((p, i) => {
+    const mac = stableMac(`pod/${p.namespace}/${p.name}`);
+    return {
+      name: podInterfaceName(p.namespace, p.name),
+      ofport: FIRST_POD_OFPORT + i,
+      mac,
+      ip: p.ip!,
+      pod: { namespace: p.namespace, name: p.name },
+      externalIds: {
+        'antrea-type': 'container',
+        'attached-mac': mac,
+        'container-id': containerId(p),
+        ip: p.ip!,
+        'pod-name': p.name,
+        'pod-namespace': p.namespace,
+      },
+    };
+  });
+}
+
+/** A stable 64-hex container ID for a pod. */
+function containerId(p: ScenarioPod): string {
+  let h = '';
+  for (let i = 0; h.length < 64; i++) h += stableMac(`cid/${p.namespace}/${p.name}/${i}`).replace(/:/g, '');
+  return h.slice(0, 64);
+}
+
+/** AntreaProxy's view of the services: one group per service port, ready endpoints only. */
+export function planServices(scenario: Scenario): PlannedServicePort[] {
+  const out: PlannedServicePort[] = [];
+  let gid = 1;
+  for (const svc of scenario.services ?? []) {
+    for (const sp of svc.ports) {
+      const endpoints = serviceEndpointPods(scenario, svc)
+        .map((p) => ({ ip: p.ip!, port: resolveTargetPort(sp, p), pod: { namespace: p.namespace, name: p.name } }))
+        .filter((e): e is PlannedEndpoint => e.port !== undefined);
+      out.push({ groupId: gid++, namespace: svc.namespace, name: svc.name, clusterIP: svc.clusterIP, port: sp.port, protocol: (sp.protocol ?? 'TCP').toLowerCase() as PlannedServicePort['protocol'], endpoints });
+    }
+  }
+  return out;
+}
+
+function serviceEndpointPods(scenario: Scenario, svc: ScenarioService): ScenarioPod[] {
+  return scenario.pods.filter((p) => p.namespace === svc.namespace && p.ready !== false && !p.hostNetwork && p.ip && matchesMap(svc.selector, p.labels));
+}
+
+function groupLine(s: PlannedServicePort): string {
+  // selection_method=hash: the bucket is chosen in userspace, so ofproto/trace follows it (the
+  // default dp_hash method leaves the choice to the datapath and the trace stops at the group).
+  const buckets = s.endpoints.map(
+    (e, i) => `bucket=bucket_id:${i},weight:100,actions=set_field:${ipHex(e.ip)}->reg3,set_field:0x${e.port.toString(16)}/0xffff->reg4,resubmit(,${T.EndpointDNAT})`,
+  );
+  return [`group_id=${s.groupId}`, 'type=select', `selection_method=hash,fields(ip_src,nw_proto)`, ...buckets].join(',');
+}
+
+interface NodeFlowInput {
+  node: ScenarioNode;
+  gatewayIP: string;
+  gatewayMac: string;
+  ports: AntreaPodPort[];
+  remotes: ScenarioNode[];
+  rules: PolicyRule[];
+  ingressIsolated: ScenarioPod[];
+  egressIsolated: ScenarioPod[];
+  services: PlannedServicePort[];
+}
+
+/** Collects flows; clause flows with the same table/priority/match are merged (one OVS flow). */
+class FlowSet {
+  private readonly flows = new Map<string, { cookie: string; actions: string[] }>();
+  add(table: number, priority: number, match: string, actions: string, ck: string): void {
+    const key = `table=${table},priority=${priority}${match ? `,${match}` : ''}`;
+    const existing = this.flows.get(key);
+    const isConj = actions.startsWith('conjunction(');
+    const existingConj = existing?.actions[0]?.startsWith('conjunction(') ?? false;
+    if (existing && isConj && existingConj) existing.actions.push(actions);
+    // A direct (single-dimension) allow flow matches a superset of any conjunction clause with
+    // the same match at the same priority; a flow cannot mix both kinds of action, so it wins.
+    else if (existing && isConj && !existingConj) return;
+    else this.flows.set(key, { cookie: ck, actions: [actions] });
+  }
+  lines(): string[] {
+    return [...this.flows.entries()].map(([k, v]) => `${k.replace(/^table=(\d+),/, `table=$1,cookie=${v.cookie},`)} actions=${v.actions.join(',')}`);
+  }
+}
+
+function nodeFlows(n: NodeFlowInput): string[] {
+  const f = new FlowSet();
+  const D = cookie('Default');
+  const PC = cookie('PodConnectivity');
+  const goto = (t: number) => `goto_table:${t}`;
+  const localByKey = new Map(n.ports.map((p) => [`${p.pod.namespace}/${p.pod.name}`, p]));
+
+  // PipelineRootClassifier, ARP pipeline.
+  f.add(T.PipelineRootClassifier, 200, 'arp', goto(T.ARPSpoofGuard), D);
+  f.add(T.PipelineRootClassifier, 200, 'ip', goto(T.Classifier), D);
+  f.add(T.PipelineRootClassifier, 0, '', 'drop', D);
+  f.add(T.ARPSpoofGuard, 200, `arp,in_port=${GATEWAY_OFPORT}`, goto(T.ARPResponder), PC);
+  for (const p of n.ports) f.add(T.ARPSpoofGuard, 200, `arp,in_port=${p.ofport},arp_spa=${p.ip},arp_sha=${p.mac}`, goto(T.ARPResponder), PC);
+  f.add(T.ARPSpoofGuard, 0, '', 'drop', D);
+  f.add(T.ARPResponder, 190, 'arp', 'NORMAL', D);
+  f.add(T.ARPResponder, 0, '', 'drop', D);
+
+  // Classifier: where the packet came from (reg0 PktSourceField). Tunnel traffic skips SpoofGuard
+  // and is marked for MAC rewrite.
+  f.add(T.Classifier, 200, `in_port=${TUNNEL_OFPORT}`, `set_field:${REG.fromTunnel}->reg0,set_field:${REG.rewriteMac}->reg0,${goto(T.UnSNAT)}`, PC);
+  f.add(T.Classifier, 200, `in_port=${GATEWAY_OFPORT}`, `set_field:${REG.fromGateway}->reg0,${goto(T.SpoofGuard)}`, PC);
+  for (const p of n.ports) f.add(T.Classifier, 190, `in_port=${p.ofport}`, `set_field:${REG.fromPod}->reg0,${goto(T.SpoofGuard)}`, PC);
+  f.add(T.Classifier, 0, '', 'drop', D);
+
+  // SpoofGuard: a pod may only send with its own MAC and IP.
+  f.add(T.SpoofGuard, 200, `ip,in_port=${GATEWAY_OFPORT}`, goto(T.UnSNAT), PC);
+  for (const p of n.ports) f.add(T.SpoofGuard, 200, `ip,in_port=${p.ofport},dl_src=${p.mac},nw_src=${p.ip}`, goto(T.UnSNAT), PC);
+  f.add(T.SpoofGuard, 0, '', 'drop', D);
+
+  // Conntrack.
+  f.add(T.UnSNAT, 0, '', goto(T.ConntrackZone), D);
+  f.add(T.ConntrackZone, 200, 'ip', `ct(table=${T.ConntrackState},zone=${CT_ZONE},nat)`, PC);
+  f.add(T.ConntrackZone, 0, '', goto(T.ConntrackState), D);
+  f.add(T.ConntrackState, 200, 'ct_state=+inv+trk,ip', 'drop', PC);
+  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0x10/0x10,ip', `set_field:${REG.rewriteMac}->reg0,${goto(T.AntreaPolicyEgressRule)}`, cookie('Service'));
+  f.add(T.ConntrackState, 0, '', goto(T.PreRoutingClassifier), D);
+
+  // AntreaProxy.
+  f.add(T.PreRoutingClassifier, 200, 'ip', `resubmit(,${T.SessionAffinity}),resubmit(,${T.ServiceLB})`, cookie('Service'));
+  f.add(T.PreRoutingClassifier, 0, '', goto(T.SessionAffinity), D);
+  f.add(T.SessionAffinity, 0, '', `set_field:${REG.epToSelect}->reg4`, D);
+  for (const s of n.services) {
+    if (s.endpoints.length === 0) continue;
+    f.add(
+      T.ServiceLB,
+      200,
+      `${s.protocol},reg4=${REG.epToSelect},nw_dst=${s.clusterIP},tp_dst=${s.port}`,
+      `set_field:${REG.rewriteMac}->reg0,set_field:${REG.epSelected}->reg4,set_field:0x${s.groupId.toString(16)}->reg7,group:${s.groupId}`,
+      cookie('Service', s.groupId),
+    );
+    for (const e of s.endpoints) {
+      f.add(
+        T.EndpointDNAT,
+        200,
+        `${s.protocol},reg3=${ipHex(e.ip)},reg4=0x2${e.port.toString(16).padStart(4, '0')}/0x7ffff`,
+        `ct(commit,table=${T.AntreaPolicyEgressRule},zone=${CT_ZONE},nat(dst=${e.ip}:${e.port}),exec(set_field:0x10/0x10->ct_mark))`,
+        cookie('Service', s.groupId),
+      );
+    }
+  }
+  f.add(T.ServiceLB, 0, '', goto(T.EndpointDNAT), D);
+  f.add(T.EndpointDNAT, 0, '', goto(T.AntreaPolicyEgressRule), D);
+
+  // Policy tables.
+  for (const r of n.rules) policyFlows(f, r, localByKey);
+  f.add(T.AntreaPolicyEgressRule, 0, '', goto(T.EgressRule), D);
+  f.add(T.EgressRule, 0, '', goto(T.EgressDefaultRule), D);
+  for (const p of n.egressIsolated) {
+    const port = localByKey.get(`${p.namespace}/${p.name}`);
+    if (port) f.add(T.EgressDefaultRule, 200, `ip,in_port=${port.ofport}`, 'drop', cookie('NetworkPolicy'));
+  }
+  f.add(T.EgressDefaultRule, 0, '', goto(T.EgressMetric), D);
+  f.add(T.EgressMetric, 0, '', goto(T.L3Forwarding), D);
+
+  // L3Forwarding: gateway, local pods (routed: MAC rewrite; switched: straight to L2), remote pod
+  // CIDRs through the tunnel, everything else out of the gateway.
+  f.add(T.L3Forwarding, 210, `ip,nw_dst=${n.gatewayIP}`, `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
+  for (const p of n.ports) {
+    f.add(T.L3Forwarding, 200, `ip,reg0=${REG.rewriteMac},nw_dst=${p.ip}`, `set_field:${n.gatewayMac}->eth_src,set_field:${p.mac}->eth_dst,${goto(T.L3DecTTL)}`, PC);
+  }
+  f.add(T.L3Forwarding, 200, `ip,reg0=0/0x200,nw_dst=${n.node.podSubnet}`, goto(T.L2ForwardingCalc), PC);
+  for (const r of n.remotes) {
+    f.add(
+      T.L3Forwarding,
+      200,
+      `ip,nw_dst=${r.podSubnet}`,
+      `set_field:${n.gatewayMac}->eth_src,set_field:${GLOBAL_VIRTUAL_MAC}->eth_dst,set_field:${r.nodeIP}->tun_dst,set_field:${REG.toTunnel}->reg0,${goto(T.L3DecTTL)}`,
+      PC,
+    );
+  }
+  f.add(T.L3Forwarding, 190, `ip,reg0=${REG.fromPod}`, `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.EgressMark)}`, PC);
+  f.add(T.L3Forwarding, 0, '', goto(T.L2ForwardingCalc), D);
+  f.add(T.EgressMark, 0, '', goto(T.L3DecTTL), D);
+  f.add(T.L3DecTTL, 210, `ip,reg0=${REG.fromGateway}`, goto(T.SNATMark), PC);
+  f.add(T.L3DecTTL, 200, 'ip', `dec_ttl,${goto(T.SNATMark)}`, PC);
+  f.add(T.L3DecTTL, 0, '', goto(T.SNATMark), D);
+  f.add(T.SNATMark, 0, '', goto(T.SNAT), D);
+  f.add(T.SNAT, 0, '', goto(T.L2ForwardingCalc), D);
+
+  // L2ForwardingCalc: destination MAC → target port (reg1).
+  const toPort = (ofport: number) => `set_field:0x${ofport.toString(16)}->reg1,set_field:${REG.outputToPort}->reg0,${goto(T.IngressSecurityClassifier)}`;
+  f.add(T.L2ForwardingCalc, 200, `dl_dst=${GLOBAL_VIRTUAL_MAC}`, toPort(TUNNEL_OFPORT), PC);
+  f.add(T.L2ForwardingCalc, 200, `dl_dst=${n.gatewayMac}`, toPort(GATEWAY_OFPORT), PC);
+  for (const p of n.ports) f.add(T.L2ForwardingCalc, 200, `dl_dst=${p.mac}`, toPort(p.ofport), PC);
+  f.add(T.L2ForwardingCalc, 0, '', goto(T.IngressSecurityClassifier), D);
+
+  // Ingress security: traffic leaving through the gateway or tunnel is not subject to ingress
+  // policies here (the receiving node enforces them); kubelet probes from the gateway IP pass.
+  f.add(T.IngressSecurityClassifier, 210, `ct_state=-rpl+trk,ip,nw_src=${n.gatewayIP}`, goto(T.ConntrackCommit), PC);
+  f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toGateway}`, goto(T.IngressMetric), PC);
+  f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toTunnel}`, goto(T.IngressMetric), PC);
+  f.add(T.IngressSecurityClassifier, 0, '', goto(T.AntreaPolicyIngressRule), D);
+  f.add(T.AntreaPolicyIngressRule, 0, '', goto(T.IngressRule), D);
+  f.add(T.IngressRule, 0, '', goto(T.IngressDefaultRule), D);
+  for (const p of n.ingressIsolated) {
+    const port = localByKey.get(`${p.namespace}/${p.name}`);
+    if (port) f.add(T.IngressDefaultRule, 200, `ip,reg1=0x${port.ofport.toString(16)}`, 'drop', cookie('NetworkPolicy'));
+  }
+  f.add(T.IngressDefaultRule, 0, '', goto(T.IngressMetric), D);
+  f.add(T.IngressMetric, 0, '', goto(T.ConntrackCommit), D);
+  f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x10,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(set_field:0x2/0xf->ct_mark))`, PC);
+  f.add(T.ConntrackCommit, 0, '', goto(T.Output), D);
+  f.add(T.Output, 200, `reg0=${REG.outputToPort}`, 'output:NXM_NX_REG1[]', PC);
+  f.add(T.Output, 0, '', 'drop', D);
+  return f.lines();
+}
+
+/** Conjunction flows of one rule on one node (nothing when no applied pod is local). */
+function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort>): void {
+  const appliedPorts = r.appliedTo.map((p) => local.get(`${p.namespace}/${p.name}`)).filter((p): p is AntreaPodPort => p !== undefined);
+  if (appliedPorts.length === 0) return;
+  if (r.peers && r.peers.length === 0) return;
+  const ingress = r.direction === 'Ingress';
+  const anp = r.type === 'AntreaNetworkPolicy';
+  const table = anp ? (ingress ? T.AntreaPolicyIngressRule : T.AntreaPolicyEgressRule) : ingress ? T.IngressRule : T.EgressRule;
+  const metric = ingress ? T.IngressMetric : T.EgressMetric;
+  const ck = cookie('NetworkPolicy', r.conjId);
+  const id = `0x${r.conjId.toString(16)}`;
+  let actions: string;
+  switch (r.action) {
+    case 'Allow':
+      // reg5 / reg6 carry the egress / ingress rule ID (TFEgressConjIDField / TFIngressConjIDField).
+      actions = `set_field:${id}->${ingress ? 'reg6' : 'reg5'},goto_table:${metric}`;
+      break;
+    case 'Pass':
+      actions = `goto_table:${ingress ? T.IngressRule : T.EgressRule}`;
+      break;
+    case 'Drop':
+    case 'Reject':
+      actions = `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${r.action === 'Drop' ? REG.dispositionDrop : REG.dispositionReject}->reg0,goto_table:${metric}`;
+      // The metric table drops (or, for Reject, hands the packet to the agent, which answers with a
+      // TCP RST / ICMP unreachable).
+      f.add(
+        metric,
+        200,
+        `reg0=${r.action === 'Drop' ? '0xc00/0x1c00' : '0x1400/0x1c00'},reg3=${id}`,
+        r.action === 'Drop' ? 'drop' : 'controller(reason=no_match,id=62373,userdata=01.01)',
+        ck,
+      );
+      break;
+  }
+  const dims: string[][] = [];
+  dims.push(appliedPorts.map((p) => (ingress ? `ip,reg1=0x${p.ofport.toString(16)}` : `ip,in_port=${p.ofport}`)));
+  if (r.peers) dims.push(r.peers.map((a) => `ip,${ingress ? 'nw_src' : 'nw_dst'}=${a}`));
+  if (r.ports) dims.push(r.ports.map((p) => (p.port === undefined ? p.protocol : `${p.protocol},tp_dst=${p.port}`)));
+  if (dims.length === 1) {
+    for (const m of dims[0]!) f.add(table, r.ovsPriority, m, actions, ck);
+    return;
+  }
+  dims.forEach((matches, i) => {
+    for (const m of matches) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},${i + 1}/${dims.length})`, ck);
+  });
+  f.add(table, r.ovsPriority, `conj_id=${r.conjId},ip`, actions, ck);
+}
