@@ -374,7 +374,6 @@ export class OvnTraceRun {
       }
       const planned = { ...leg, argv };
       const out = await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
-      this.log(5, `ran on ${out.target} in ${out.durationMs.toFixed(0)} ms (exit ${out.exitCode}): ${argv.join(' ')}`);
       let evaluated: EvaluatedLeg;
       if (leg.tool === 'ovn-trace') evaluated = evaluateOvnTraceLeg(planned, out);
       else if (leg.tool === 'ovn-detrace') evaluated = evaluateDetraceLeg(planned, out);

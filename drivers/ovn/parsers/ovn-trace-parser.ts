@@ -192,11 +192,9 @@ function detectFormat(lines: string[], start: number, end: number): OvnTraceForm
 
 /**
  * Parses one ovn-trace run. `text` is stdout; pass stderr and the exit code in `options` so that
- * 23.03's warnings and aborts are reported too. `options.format` names the format requested when
- * the output has no banner and no content to tell it by (e.g. an empty `--minimal` trace, which
- * means the packet was dropped).
+ * 23.03's warnings and aborts are reported too.
  */
-export function parseOvnTrace(text: string, options: OvnTraceParseOptions & { format?: OvnTraceFormat } = {}): OvnTrace {
+export function parseOvnTrace(text: string, options: OvnTraceParseOptions = {}): OvnTrace {
   const lines = text.split('\n');
   const trace: OvnTrace = { sections: [], outputs: [], dropLeaves: [], loadBalancing: [], nat: [], errors: [] };
 

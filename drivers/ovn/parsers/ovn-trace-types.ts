@@ -232,4 +232,9 @@ export interface OvnTraceParseOptions {
   stderr?: string;
   /** Exit code (0 even for drops and most errors; 134 when 23.03 aborts). */
   exitCode?: number;
+  /**
+   * The format that was requested, used only when the output has no banner and no content to tell
+   * it by: an empty `--minimal` trace means the packet was dropped.
+   */
+  format?: OvnTraceFormat;
 }
