@@ -46,7 +46,7 @@ test('every capture: errors or a tree, never both; tables and outputs match the 
       continue;
     }
     assert.ok(t.primary, name);
-    assert.ok(t.microflow && /^(tcp|udp|tcp6),reg14=0x\d+,/.test(t.microflow), name);
+    assert.ok(t.microflow && /^[a-z0-9]+,reg14=0x[0-9a-f]+,/.test(t.microflow), name);
     const detailed = t.sections.find((s) => s.format === 'detailed');
     if (detailed) {
       // One table node per printed table line, each with an 8-hex uuid unless it is a miss.
