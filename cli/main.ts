@@ -72,7 +72,8 @@ export async function runCli(
       return EXIT.delivered;
     }
     inv = invocationFromFlags(flags, io.env, io.isTty);
-    validateTraceRequest(inv.request);
+    // A provisional --traceflow request is validated once rebuilt from the Traceflow (by the tracer).
+    if (!inv.existingTraceflow) validateTraceRequest(inv.request);
   } catch (err) {
     const e = toCniTraceError(err);
     io.stderr(`cni-trace: ${e.message}\nRun "cni-trace --help" for usage.\n`);
@@ -97,8 +98,12 @@ export async function runCli(
   });
 
   try {
-    const kube = inv.ambiguousDestination ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
-    const request = kube ? await resolveAmbiguousDestination(inv, kube) : inv.request;
+    const kube = inv.ambiguousDestination || inv.existingTraceflow ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
+    const request = !kube
+      ? inv.request
+      : inv.existingTraceflow
+        ? await (await import('./builtin-drivers.js')).requestForExistingTraceflow(kube, inv.existingTraceflow, inv.request)
+        : await resolveAmbiguousDestination(inv, kube);
     const renderer = inv.output === 'text' ? new formatters.TextStreamRenderer({ level: inv.logLevel, color: inv.color }) : undefined;
 
     const result = await new Promise<TraceResult | undefined>((resolve, reject) => {
@@ -134,7 +139,8 @@ export async function runCli(
       io.stderr(`cni-trace: interrupted${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}\n`);
       return EXIT.interrupted;
     }
-    if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
+    if (inv.antctl && (inv.output === 'yaml' || inv.output === 'json')) io.stdout(formatters.formatAntctl(result, inv.output));
+    else if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
     return resultIsSuccess(result) ? EXIT.delivered : EXIT.notDelivered;
   } catch (err) {
     await tracker.settled(15_000);

@@ -21,6 +21,14 @@ export interface CliInvocation {
   request: TraceRequest;
   /** Set when `-D` named a pod-or-service; `request.destination` is then a provisional pod ref. */
   ambiguousDestination?: AmbiguousDestination;
+  /**
+   * `--traceflow NAME`: render that existing Antrea Traceflow. Without endpoint flags the request
+   * is provisional (placeholder destination) and is rebuilt from the Traceflow's spec before
+   * the trace starts.
+   */
+  existingTraceflow?: string;
+  /** `--antctl`: print the Traceflow in antctl's shape (needs `-o yaml|json`). */
+  antctl?: boolean;
   output: OutputFormat;
   logLevel: number;
   color: boolean;
@@ -185,7 +193,13 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   // Destination: exactly one of --dst, --service, --dst-ip, -D.
   const dstNamespace = str(flags, 'dst-namespace') ?? 'default';
   const given = (['dst', 'service', 'dst-ip', 'destination'] as const).filter((k) => str(flags, k) !== undefined);
-  if (given.length === 0) {
+  const existingTraceflow = str(flags, 'traceflow');
+  if (existingTraceflow !== undefined) {
+    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(existingTraceflow)) throw new InvalidArgumentError('traceflow', `"${existingTraceflow}" is not a valid Traceflow name`);
+    const endpointFlags = (['src', 'source', 'dst', 'service', 'dst-ip', 'destination'] as const).filter((k) => str(flags, k) !== undefined);
+    if (endpointFlags.length > 0) throw new InvalidArgumentError('traceflow', `renders an existing Traceflow, whose spec gives the endpoints and packet; drop --${endpointFlags.join(', --')}`);
+  }
+  if (given.length === 0 && existingTraceflow === undefined) {
     throw new InvalidArgumentError('dst', 'a destination is required: exactly one of --dst, --service or --dst-ip (or -D)');
   }
   if (given.length > 1) throw new InvalidArgumentError(given[1] === 'destination' ? 'destination' : given[1]!, `exactly one of --dst, --service, --dst-ip or -D may be set (got --${given.join(', --')})`);
@@ -204,6 +218,10 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
       destination = { kind: 'ip', ip };
       break;
     }
+    case undefined:
+      // --traceflow without a destination: placeholder, replaced from the Traceflow's spec.
+      destination = { kind: 'ip', ip: '0.0.0.0' };
+      break;
     case 'destination': {
       const d = str(flags, 'destination')!;
       if (isIP(d)) destination = { kind: 'ip', ip: d };
@@ -245,6 +263,9 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   // Output.
   const output = (str(flags, 'output') ?? 'text') as OutputFormat;
   if (!['text', 'json', 'yaml', 'junit'].includes(output)) throw new InvalidArgumentError('output', `"${output}" is not text, json, yaml or junit`);
+  if (flags.antctl === true && output !== 'yaml' && output !== 'json') {
+    throw new InvalidArgumentError('antctl', `antctl-compatible output needs -o yaml or -o json (got ${output})`);
+  }
   const levelFlag = str(flags, 'loglevel') ?? '0';
   if (!/^\d$/.test(levelFlag)) throw new InvalidArgumentError('loglevel', `"${levelFlag}" is not a level from 0 to 9 (0 summary, 2 flows, 5 debug)`);
   const color = isTty && flags['no-color'] !== true && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') && env.TERM !== 'dumb';
@@ -278,6 +299,8 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   return {
     request,
     ...(ambiguousDestination ? { ambiguousDestination } : {}),
+    ...(existingTraceflow !== undefined ? { existingTraceflow } : {}),
+    ...(flags.antctl === true ? { antctl: true } : {}),
     output,
     logLevel: Number(levelFlag),
     color,

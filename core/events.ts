@@ -1,4 +1,4 @@
-import type { Leg, LegDirection, Observation, ResolvedEndpoint, TraceRequest, TraceResult } from './model.js';
+import type { Leg, LegDirection, NativeResult, Observation, ResolvedEndpoint, TraceRequest, TraceResult } from './model.js';
 
 /** Log levels of the product: 0 summary, 2 flow detail, 5 debug. Any number 0-9 is accepted. */
 export type LogLevel = number;
@@ -61,7 +61,8 @@ export type TraceEvent = StartedEvent | ResolvedEvent | LegStartedEvent | Observ
 
 /**
  * What a driver emits. The core adds `started` and `finished`; a driver may emit a `verdict` to
- * decide the overall outcome itself (otherwise the core combines its decisive legs).
+ * decide the overall outcome itself (otherwise the core combines its decisive legs), and a
+ * `native` event to attach the CNI's raw answer to the result ({@link TraceResult.native}).
  */
 export type DriverEvent =
   | ResolvedEvent
@@ -69,4 +70,5 @@ export type DriverEvent =
   | ObservationEvent
   | LegFinishedEvent
   | LogEvent
-  | { type: 'verdict'; verdict: TraceResult['verdict']; reason: string; drop?: TraceResult['drop'] };
+  | { type: 'verdict'; verdict: TraceResult['verdict']; reason: string; drop?: TraceResult['drop'] }
+  | { type: 'native'; native: NativeResult };

@@ -222,6 +222,18 @@ export interface ResolvedEndpoint {
   detail?: Record<string, unknown>;
 }
 
+/**
+ * The CNI's own answer, unchanged, for renderers that reproduce the CNI's tool (e.g. the Traceflow
+ * object behind `--antctl` output). `kind` says what `object` is: `traceflow` is an Antrea
+ * Traceflow (`crd.antrea.io`, JSON as served, with `status`).
+ */
+export interface NativeResult {
+  kind: 'traceflow' | (string & {});
+  /** `apiVersion` of `object` when it is a Kubernetes object. */
+  apiVersion?: string;
+  object: Record<string, unknown>;
+}
+
 /** The full answer to a trace. */
 export interface TraceResult {
   request: TraceRequest;
@@ -237,4 +249,6 @@ export interface TraceResult {
   warnings: string[];
   startedAt: string;
   durationMs: number;
+  /** The CNI's raw answer, when the driver provides one (set by a driver's `native` event). */
+  native?: NativeResult;
 }

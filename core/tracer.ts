@@ -69,6 +69,7 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
       let source: ResolvedEndpoint | undefined;
       let destination: ResolvedEndpoint | undefined;
       let decided: Extract<DriverEvent, { type: 'verdict' }> | undefined;
+      let native: TraceResult['native'];
 
       await new Promise<void>((resolve, reject) => {
         deadline = setTimeout(() => {
@@ -80,6 +81,9 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
             switch (event.type) {
               case 'verdict':
                 decided = event;
+                return;
+              case 'native':
+                native = event.native;
                 return;
               case 'resolved':
                 source = event.source ?? source;
@@ -114,6 +118,7 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
         warnings,
         startedAt: startedAt.toISOString(),
         durationMs: Math.round(performance.now() - t0),
+        ...(native ? { native } : {}),
       };
       subscriber.next({ type: 'finished', result });
       subscriber.complete();

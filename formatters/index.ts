@@ -14,6 +14,7 @@ export { TextStreamRenderer, renderTextStream } from './text-stream.js';
 export { formatJson } from './json-formatter.js';
 export { formatYaml } from './yaml-formatter.js';
 export { formatJunit } from './junit-formatter.js';
+export { formatAntctl, antctlResponse, AntctlOutputError } from './antctl-formatter.js';
 export { dropSummary, legSentence, policyLabel, toolLabel, traceTitle, verdictDetail } from './describe.js';
 export { stripAnsi } from './ansi.js';
 

@@ -1,0 +1,68 @@
+/**
+ * Parses `ovs-vsctl --format=json --columns=name,ofport,mac_in_use,external_ids list Interface`
+ * (pure) and finds the interfaces the OVS traces start from: a pod's port (by the
+ * `pod-name`/`pod-namespace` external_ids Antrea sets), the tunnel and the gateway.
+ */
+
+/** The argv that lists the bridge's interfaces with what the traces need. */
+export const LIST_INTERFACES_ARGV = ['ovs-vsctl', '--format=json', '--columns=name,ofport,mac_in_use,external_ids', 'list', 'Interface'];
+
+/** One OVS interface. */
+export interface OvsInterface {
+  name: string;
+  ofport?: number;
+  mac?: string;
+  externalIds: Record<string, string>;
+}
+
+/** Antrea's default tunnel and gateway interface names. */
+export const TUNNEL_INTERFACE = 'antrea-tun0';
+export const GATEWAY_INTERFACE = 'antrea-gw0';
+
+/** OVSDB JSON atoms: a scalar, `["set", [...]]`, `["map", [[k, v], ...]]`, `["uuid", "..."]`. */
+type Atom = string | number | boolean | [string, unknown];
+
+function scalar(value: Atom | undefined): string | number | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    // An empty set is "no value"; a one-element set is that element.
+    if (value[0] === 'set' && Array.isArray(value[1])) return value[1].length === 1 ? (value[1][0] as string | number) : undefined;
+    return undefined;
+  }
+  return typeof value === 'boolean' ? String(value) : value;
+}
+
+function map(value: Atom | undefined): Record<string, string> {
+  if (!Array.isArray(value) || value[0] !== 'map' || !Array.isArray(value[1])) return {};
+  const out: Record<string, string> = {};
+  for (const pair of value[1] as Array<[string, string]>) out[String(pair[0])] = String(pair[1]);
+  return out;
+}
+
+/** Parses the JSON table ovs-vsctl prints. Throws on text that is not that table. */
+export function parseInterfaces(json: string): OvsInterface[] {
+  const table = JSON.parse(json) as { headings?: string[]; data?: Atom[][] };
+  if (!Array.isArray(table.headings) || !Array.isArray(table.data)) throw new Error('not an ovs-vsctl JSON table (no headings/data)');
+  const col = (name: string) => table.headings!.indexOf(name);
+  const [iName, iPort, iMac, iIds] = [col('name'), col('ofport'), col('mac_in_use'), col('external_ids')];
+  return table.data.map((row) => {
+    const ofport = scalar(row[iPort]);
+    const mac = scalar(row[iMac]);
+    return {
+      name: String(scalar(row[iName]) ?? ''),
+      ...(typeof ofport === 'number' && ofport > 0 ? { ofport } : {}),
+      ...(typeof mac === 'string' && mac !== '' ? { mac } : {}),
+      externalIds: iIds >= 0 ? map(row[iIds]) : {},
+    };
+  });
+}
+
+/** The interface of a pod: `external_ids:pod-name` and `pod-namespace` both match. */
+export function podInterface(interfaces: readonly OvsInterface[], namespace: string, name: string): OvsInterface | undefined {
+  return interfaces.find((i) => i.externalIds['pod-name'] === name && i.externalIds['pod-namespace'] === namespace);
+}
+
+/** An interface by name. */
+export function interfaceNamed(interfaces: readonly OvsInterface[], name: string): OvsInterface | undefined {
+  return interfaces.find((i) => i.name === name);
+}
