@@ -10,6 +10,10 @@ import { KUBE_API_CONFIG_FILE, launchKubeApi, waitForEndpointFile, type KubeApiL
 import { buildClusterObjects } from './kube-api/scenario-objects.js';
 import { createNodeExecResolver, nodeExecWrapMap } from './ovn/node-exec-environment.js';
 import type { OvnClusterRuntime } from './ovn/ovn-runtime-types.js';
+import { ANTREA_CONFIG_KEY, attachAntreaControlPlane } from './antrea/antrea-control-plane.js';
+import { antreaExecWrapMap, createAntreaExecResolver } from './antrea/antrea-exec-environment.js';
+import type { AntreaClusterRuntime } from './antrea/antrea-runtime-types.js';
+import type { AntreaControlPlaneConfig } from './antrea/traceflow-controller.js';
 import { spawnDetached, stopProcess, type ManagedProcess } from './process/process-control.js';
 import type { Scenario } from './scenario/scenario-types.js';
 
@@ -27,18 +31,30 @@ export interface LabApiServer {
 /** What the API server needs to know about the lab. */
 export interface LabApiContext {
   scenario: Scenario;
-  cluster: OvnClusterRuntime;
+  /** The OVN data plane (ovn-kubernetes flavour). */
+  cluster?: OvnClusterRuntime;
+  /** The Antrea data plane (antrea flavour). */
+  antrea?: AntreaClusterRuntime;
   stateDir: string;
   runDir: string;
 }
 
 /** The API server's configuration for a lab (objects, users' denies, exec mapping). */
-export function labApiConfig(ctx: LabApiContext): KubeApiLaunchConfig {
+export function labApiConfig(ctx: LabApiContext): KubeApiLaunchConfig & { [ANTREA_CONFIG_KEY]?: AntreaControlPlaneConfig } {
   return {
     // The lab routes pods' non-cluster traffic through the management port: local gateway mode.
     objects: buildClusterObjects(ctx.scenario, { gatewayMode: 'local' }),
     restrictedUserDenies: ctx.scenario.restrictedUserDenies ?? ['create pods/exec'],
-    exec: nodeExecWrapMap(ctx.cluster.nodes),
+    exec: ctx.antrea ? antreaExecWrapMap(ctx.antrea.nodes) : nodeExecWrapMap(ctx.cluster?.nodes ?? []),
+    ...(ctx.antrea ? { [ANTREA_CONFIG_KEY]: antreaControlPlaneConfig(ctx.scenario, ctx.antrea) } : {}),
+  };
+}
+
+/** What the in-lab Antrea controller needs (plain data, so the API daemon can receive it). */
+export function antreaControlPlaneConfig(scenario: Scenario, antrea: AntreaClusterRuntime): AntreaControlPlaneConfig {
+  return {
+    scenario,
+    nodes: antrea.nodes.map((n) => ({ name: n.name, nodeIP: n.nodeIP, podSubnet: n.podSubnet, gatewayIP: n.gatewayIP, gatewayMac: n.gatewayMac, ovsRunDir: n.ovsRunDir, ports: n.ports })),
   };
 }
 
@@ -46,12 +62,18 @@ export function labApiConfig(ctx: LabApiContext): KubeApiLaunchConfig {
 export async function startLabApiServer(mode: 'in-process' | 'daemon', ctx: LabApiContext): Promise<LabApiServer> {
   const config = labApiConfig(ctx);
   if (mode === 'in-process') {
-    const launched = await launchKubeApi(config, ctx.stateDir, { execResolver: createNodeExecResolver(ctx.cluster.nodes) });
+    const execResolver = ctx.antrea ? createAntreaExecResolver(ctx.antrea.nodes) : createNodeExecResolver(ctx.cluster?.nodes ?? []);
+    const launched = await launchKubeApi(config, ctx.stateDir, { execResolver });
+    const antreaConfig = config[ANTREA_CONFIG_KEY];
+    const antrea = antreaConfig ? attachAntreaControlPlane(launched.server, antreaConfig) : undefined;
     return {
       url: launched.endpoint.url,
       kubeconfigPath: launched.kubeconfigs.admin!,
       restrictedKubeconfigPath: launched.kubeconfigs.restricted!,
-      stop: () => launched.server.stop(),
+      stop: async () => {
+        await antrea?.stop();
+        await launched.server.stop();
+      },
     };
   }
   writeFileSync(join(ctx.stateDir, KUBE_API_CONFIG_FILE), `${JSON.stringify(config)}\n`);

@@ -121,6 +121,9 @@ function upSummary(lab: Lab, seconds: number): string {
   for (const n of lab.nodes) {
     lines.push(`  ${n.name} (zone ${n.zone}, ${n.nodeIP}): ovn-trace --db unix:${n.sbSocket} ${n.name} '<microflow>'`);
   }
+  for (const n of lab.antreaNodes) {
+    lines.push(`  ${n.name} (${n.nodeIP}, pods ${n.podSubnet}): OVS_RUNDIR=${n.ovsRunDir} ovs-appctl ofproto/trace br-int '<flow>'`);
+  }
   lines.push('', `Stop it with: npm run lab -- down${lab.stateDir === defaultStateDir(lab.scenario.name) ? '' : ` --state-dir ${lab.stateDir}`}`, '');
   return lines.join('\n');
 }
@@ -136,6 +139,7 @@ function statusText(state: NonNullable<ReturnType<typeof Lab.status>>['state'], 
   for (const n of state.nodes) {
     lines.push(`  node ${n.name}: zone ${n.zone}, NB ${n.nbSocket}, SB ${n.sbSocket}, OVS ${n.ovsDbSocket}`);
   }
+  for (const n of state.antreaNodes ?? []) lines.push(`  node ${n.name}: Antrea OVS ${n.ovsDbSocket}, ${n.ports.length} pod ports`);
   for (const p of state.processes) lines.push(`    pid ${p.pid}  ${p.name}`);
   return `${lines.join('\n')}\n`;
 }

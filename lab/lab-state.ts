@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { ManagedProcess } from './process/process-control.js';
 import { isOurProcess, isProcessAlive } from './process/process-control.js';
 import type { NodeRuntime, ZoneRuntime } from './ovn/ovn-runtime-types.js';
+import type { AntreaNodeRuntime } from './antrea/antrea-runtime-types.js';
 
 /** Version of the state file layout. */
 export const STATE_VERSION = 1;
@@ -19,7 +20,10 @@ export interface LabState {
   version: number;
   scenarioName: string;
   scenarioPath?: string;
-  mode: 'interconnect' | 'central';
+  /** OVN layout, or `encap` for the Antrea flavour (geneve overlay). */
+  mode: 'interconnect' | 'central' | 'encap';
+  /** Data plane flavour (absent in older state files: ovn-kubernetes). */
+  flavour?: 'ovn-kubernetes' | 'antrea';
   /** `starting` until `up` finished, then `running`. */
   status: 'starting' | 'running';
   createdAt: string;
@@ -31,6 +35,8 @@ export interface LabState {
   processes: ManagedProcess[];
   zones: ZoneRuntime[];
   nodes: NodeRuntime[];
+  /** Antrea flavour: per node OVS run dir, sockets, pod ports. */
+  antreaNodes?: AntreaNodeRuntime[];
   apiServer?: { mode: 'in-process' | 'daemon'; url?: string; pid?: number };
   kubeconfigPath?: string;
   restrictedKubeconfigPath?: string;

@@ -15,7 +15,11 @@ import { planOvnCluster } from './ovn/topology-plan.js';
 import { stopProcesses, type ManagedProcess } from './process/process-control.js';
 import type { ExecResolver } from './kube-api/exec-resolver.js';
 import { loadScenario } from './scenario/scenario-loader.js';
-import type { Scenario } from './scenario/scenario-types.js';
+import type { LabFlavour, Scenario } from './scenario/scenario-types.js';
+import { startAntreaCluster } from './antrea/antrea-cluster.js';
+import { antreaNodeExec, createAntreaExecResolver } from './antrea/antrea-exec-environment.js';
+import type { AntreaClusterRuntime, AntreaNodeRuntime } from './antrea/antrea-runtime-types.js';
+import { planAntreaCluster } from './antrea/pipeline-plan.js';
 
 /** How the emulated Kubernetes API runs. */
 export type ApiServerMode = 'in-process' | 'daemon' | 'none';
@@ -66,10 +70,14 @@ export class Lab {
   readonly scenario: Scenario;
   readonly stateDir: string;
   readonly runDir: string;
-  readonly mode: 'interconnect' | 'central';
+  /** OVN layout, or `encap` for the Antrea flavour. */
+  readonly mode: 'interconnect' | 'central' | 'encap';
+  readonly flavour: LabFlavour;
   readonly zones: ZoneRuntime[];
-  /** Per node: name, zone, run dirs, NB/SB/OVS sockets, ports with ofports, pids. */
+  /** OVN flavour, per node: name, zone, run dirs, NB/SB/OVS sockets, ports with ofports, pids (empty for Antrea). */
   readonly nodes: NodeRuntime[];
+  /** Antrea flavour, per node: OVS run dir and sockets, gateway, pod ports with ofports, pids (empty for OVN). */
+  readonly antreaNodes: AntreaNodeRuntime[];
   /** Every process started (OVN/OVS daemons, and the API server daemon in daemon mode). */
   readonly processes: ManagedProcess[];
   /** Admin kubeconfig (undefined with `apiServer: 'none'`). */
@@ -81,15 +89,17 @@ export class Lab {
   private readonly api: LabApiServer | undefined;
   private stopped = false;
 
-  private constructor(init: { scenario: Scenario; stateDir: string; cluster: OvnClusterRuntime; api?: LabApiServer }) {
+  private constructor(init: { scenario: Scenario; stateDir: string; cluster?: OvnClusterRuntime; antrea?: AntreaClusterRuntime; api?: LabApiServer }) {
     this.scenario = init.scenario;
     this.stateDir = init.stateDir;
-    this.runDir = init.cluster.runDir;
-    this.mode = init.cluster.mode;
-    this.zones = init.cluster.zones;
-    this.nodes = init.cluster.nodes;
+    this.flavour = init.antrea ? 'antrea' : 'ovn-kubernetes';
+    this.runDir = init.cluster?.runDir ?? init.antrea!.runDir;
+    this.mode = init.cluster?.mode ?? 'encap';
+    this.zones = init.cluster?.zones ?? [];
+    this.nodes = init.cluster?.nodes ?? [];
+    this.antreaNodes = init.antrea?.nodes ?? [];
     this.api = init.api;
-    this.processes = [...init.cluster.processes, ...(init.api?.process ? [init.api.process] : [])];
+    this.processes = [...(init.cluster?.processes ?? init.antrea?.processes ?? []), ...(init.api?.process ? [init.api.process] : [])];
     this.kubeconfigPath = init.api?.kubeconfigPath;
     this.restrictedKubeconfigPath = init.api?.restrictedKubeconfigPath;
     this.apiServerUrl = init.api?.url;
@@ -101,20 +111,24 @@ export class Lab {
    */
   static async up(scenarioPathOrObject: string | Scenario, options: LabUpOptions = {}): Promise<Lab> {
     const scenario = loadScenario(scenarioPathOrObject);
-    if (scenario.flavour !== 'ovn-kubernetes') {
-      throw new LabUnsupportedError(`The lab builds only the ovn-kubernetes flavour so far; scenario "${scenario.name}" asks for ${scenario.flavour}`);
+    const flavour = scenario.flavour ?? 'ovn-kubernetes';
+    if (flavour !== 'ovn-kubernetes' && flavour !== 'antrea') {
+      throw new LabUnsupportedError(`The lab builds the ovn-kubernetes and antrea flavours; scenario "${scenario.name}" asks for ${String(flavour)}`);
     }
     const log = options.log ?? (() => {});
     const stateDir = resolve(options.stateDir ?? defaultStateDir(scenario.name));
     const runDir = chooseRunDir(stateDir);
-    const plan = planOvnCluster(scenario);
+    // Plans are pure: a scenario the planner cannot realise fails before anything starts.
+    const plan = flavour === 'ovn-kubernetes' ? planOvnCluster(scenario) : undefined;
+    const antreaPlan = flavour === 'antrea' ? planAntreaCluster(scenario) : undefined;
     acquireLabLock(stateDir);
 
     const state: LabState = {
       version: 1,
       scenarioName: scenario.name,
       scenarioPath: typeof scenarioPathOrObject === 'string' ? resolve(scenarioPathOrObject) : undefined,
-      mode: plan.mode,
+      mode: plan?.mode ?? 'encap',
+      flavour,
       status: 'starting',
       createdAt: new Date().toISOString(),
       ownerPid: process.pid,
@@ -134,23 +148,28 @@ export class Lab {
     }
     let api: LabApiServer | undefined;
     try {
-      log(`starting OVN (${plan.mode}) for ${plan.nodes.length} nodes in ${runDir}`);
-      const cluster = await startOvnCluster(plan, runDir, {
-        readyTimeoutMs: options.readyTimeoutMs,
-        signal: abort.signal,
-        onProcess: (p) => {
-          state.processes.push(p);
-          writeLabState(state);
-        },
-      });
-      state.zones = cluster.zones;
-      state.nodes = cluster.nodes;
+      const onProcess = (p: ManagedProcess): void => {
+        state.processes.push(p);
+        writeLabState(state);
+      };
+      let cluster: OvnClusterRuntime | undefined;
+      let antrea: AntreaClusterRuntime | undefined;
+      if (plan) {
+        log(`starting OVN (${plan.mode}) for ${plan.nodes.length} nodes in ${runDir}`);
+        cluster = await startOvnCluster(plan, runDir, { readyTimeoutMs: options.readyTimeoutMs, signal: abort.signal, onProcess });
+        state.zones = cluster.zones;
+        state.nodes = cluster.nodes;
+      } else {
+        log(`starting Antrea OVS (encap) for ${antreaPlan!.nodes.length} nodes in ${runDir}`);
+        antrea = await startAntreaCluster(antreaPlan!, runDir, { signal: abort.signal, onProcess });
+        state.antreaNodes = antrea.nodes;
+      }
       writeLabState(state);
       if (abort.signal.aborted) throw abort.signal.reason;
       const apiMode = options.apiServer ?? 'in-process';
       if (apiMode !== 'none') {
         log(`starting the Kubernetes API (${apiMode})`);
-        api = await startLabApiServer(apiMode, { scenario, cluster, stateDir, runDir });
+        api = await startLabApiServer(apiMode, { scenario, cluster, antrea, stateDir, runDir });
         if (api.process) state.processes.push(api.process);
         state.apiServer = { mode: apiMode, url: api.url, pid: api.process?.pid };
         state.kubeconfigPath = api.kubeconfigPath;
@@ -159,7 +178,7 @@ export class Lab {
       if (abort.signal.aborted) throw abort.signal.reason;
       state.status = 'running';
       writeLabState(state);
-      return new Lab({ scenario, stateDir, cluster, api });
+      return new Lab({ scenario, stateDir, cluster, antrea, api });
     } catch (err) {
       log(`start failed, stopping ${state.processes.length} processes`);
       await api?.stop().catch(() => {});
@@ -214,14 +233,25 @@ export class Lab {
     return n;
   }
 
-  /** Command that runs `argv` inside node `name`'s ovnkube-node view (see node-exec-environment). */
+  /** An Antrea node's runtime by name. */
+  antreaNode(name: string): AntreaNodeRuntime {
+    const n = this.antreaNodes.find((x) => x.name === name);
+    if (!n) throw new Error(`lab has no Antrea node "${name}" (nodes: ${this.antreaNodes.map((x) => x.name).join(', ')})`);
+    return n;
+  }
+
+  /**
+   * Command that runs `argv` inside node `name`'s CNI pod view: ovnkube-node (see
+   * node-exec-environment) or antrea-agent (see antrea-exec-environment).
+   */
   nodeExec(name: string, argv: string[]): NodeExecCommand {
+    if (this.flavour === 'antrea') return antreaNodeExec(this.antreaNode(name), argv);
     return nodeExecEnvironment(this.node(name), argv);
   }
 
-  /** Exec resolver mapping `ovn-kubernetes/ovnkube-node-<node>` to the node views. */
+  /** Exec resolver mapping the CNI's per-node pods (ovnkube-node / antrea-agent) to the node views. */
   execResolver(): ExecResolver {
-    return createNodeExecResolver(this.nodes);
+    return this.flavour === 'antrea' ? createAntreaExecResolver(this.antreaNodes) : createNodeExecResolver(this.nodes);
   }
 
   /** Path of the state file. */

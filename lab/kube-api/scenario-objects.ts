@@ -10,6 +10,8 @@ import type { Scenario, ScenarioNode, ScenarioPod, ScenarioService } from '../sc
 import { resolveTargetPort } from '../ovn/load-balancer-plan.js';
 import { GLOBAL_ZONE, nodeAddressing, podIps, podMac, type NodeAddressing } from '../ovn/ovn-names.js';
 import type { KubeObject } from './kube-object.js';
+import { ANTREA_NAMESPACE, antreaAgentPodName } from '../antrea/antrea-names.js';
+import { antreaNetworkPolicyCrd, antreaPolicyObjects, traceflowCrd } from '../antrea/antrea-crds.js';
 
 /** Namespace of the ovn-kubernetes pods. */
 export const OVN_NAMESPACE = 'ovn-kubernetes';
@@ -98,6 +100,7 @@ export function buildClusterObjects(scenario: Scenario, info: ClusterObjectsInfo
   for (const n of scenario.nodes) objects.push(nodeObject(ctx, n, ovn));
   for (const p of scenario.pods) objects.push(workloadPod(ctx, p, ovn));
   if (ovn) objects.push(...ovnKubernetesObjects(ctx));
+  if (scenario.flavour === 'antrea') objects.push(...antreaObjects(ctx));
   for (const svc of scenario.services ?? []) {
     objects.push(serviceObject(svc));
     objects.push(...endpointSlices(ctx, svc));
@@ -409,6 +412,90 @@ function ovnKubernetesObjects(ctx: BuildContext): KubeObject[] {
       );
     }
   }
+  return out;
+}
+
+/** Default image of the Antrea pods. */
+export const ANTREA_IMAGE = 'antrea/antrea-agent-ubuntu:v2.7.0';
+
+/**
+ * Antrea's own objects: the antrea-agent DaemonSet and one pod per node (containers `antrea-agent`
+ * and `antrea-ovs`, exec'd into the node's OVS view), the antrea-controller Deployment and pod,
+ * the `antrea` Service, the CRDs (Traceflow, Antrea-native NetworkPolicy) and the scenario's
+ * Antrea-native policies.
+ */
+function antreaObjects(ctx: BuildContext): KubeObject[] {
+  const out: KubeObject[] = [];
+  const image = ANTREA_IMAGE.replace('antrea-agent', 'antrea');
+  const n = ctx.scenario.nodes.length;
+  const agentLabels = { app: 'antrea', component: 'antrea-agent' };
+  const controllerLabels = { app: 'antrea', component: 'antrea-controller' };
+  const owner = (kind: string, name: string) => [
+    { apiVersion: 'apps/v1', kind, name, uid: stableUid(`${kind}/${ANTREA_NAMESPACE}/${name}`), controller: true, blockOwnerDeletion: true },
+  ];
+  const agentContainers: Array<[string, string[]]> = [
+    ['antrea-agent', ['antrea-agent', '--config=/etc/antrea/antrea-agent.conf', '--logtostderr=false', '--log_dir=/var/log/antrea', '--alsologtostderr']],
+    ['antrea-ovs', ['start_ovs']],
+  ];
+  const controllerContainers: Array<[string, string[]]> = [['antrea-controller', ['antrea-controller', '--config=/etc/antrea/antrea-controller.conf', '--logtostderr=false', '--log_dir=/var/log/antrea', '--alsologtostderr']]];
+  const controller = (kind: 'DaemonSet' | 'Deployment', name: string, labels: Record<string, string>, list: Array<[string, string[]]>): KubeObject => {
+    const count = kind === 'DaemonSet' ? n : 1;
+    return {
+      apiVersion: 'apps/v1',
+      kind,
+      metadata: { name, namespace: ANTREA_NAMESPACE, uid: stableUid(`${kind}/${ANTREA_NAMESPACE}/${name}`), creationTimestamp: ctx.ts, generation: 1, labels: { app: 'antrea', component: name } },
+      spec: {
+        selector: { matchLabels: labels },
+        ...(kind === 'Deployment' ? { replicas: 1 } : {}),
+        template: { metadata: { labels }, spec: { hostNetwork: true, serviceAccountName: name, containers: list.map(([c, command]) => ({ name: c, image, command })) } },
+      },
+      status:
+        kind === 'DaemonSet'
+          ? { currentNumberScheduled: count, desiredNumberScheduled: count, numberAvailable: count, numberMisscheduled: 0, numberReady: count, observedGeneration: 1, updatedNumberScheduled: count }
+          : { availableReplicas: 1, observedGeneration: 1, readyReplicas: 1, replicas: 1, updatedReplicas: 1 },
+    };
+  };
+  out.push(controller('DaemonSet', 'antrea-agent', agentLabels, agentContainers));
+  for (const node of ctx.scenario.nodes) {
+    out.push(
+      podObject(ctx, {
+        namespace: ANTREA_NAMESPACE,
+        name: antreaAgentPodName(node.name),
+        node,
+        labels: { ...agentLabels, 'controller-revision-hash': '6c9d5f7b8d', 'pod-template-generation': '1' },
+        hostNetwork: true,
+        ips: [node.nodeIP],
+        ready: true,
+        containers: agentContainers.map(([name, command]) => ({ name, image, command })),
+        ownerReferences: owner('DaemonSet', 'antrea-agent'),
+        serviceAccountName: 'antrea-agent',
+      }),
+    );
+  }
+  const controllerNode = ctx.scenario.nodes[0]!;
+  out.push(controller('Deployment', 'antrea-controller', controllerLabels, controllerContainers));
+  out.push(
+    podObject(ctx, {
+      namespace: ANTREA_NAMESPACE,
+      name: `antrea-controller-${stableSuffix('antrea-controller-rs')}-${stableSuffix('antrea-controller')}`,
+      node: controllerNode,
+      labels: controllerLabels,
+      hostNetwork: true,
+      ips: [controllerNode.nodeIP],
+      ready: true,
+      containers: controllerContainers.map(([name, command]) => ({ name, image, command })),
+      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `antrea-controller-${stableSuffix('antrea-controller-rs')}`, uid: stableUid('ReplicaSet/antrea-controller'), controller: true, blockOwnerDeletion: true }],
+      serviceAccountName: 'antrea-controller',
+    }),
+  );
+  out.push({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'antrea', namespace: ANTREA_NAMESPACE, uid: stableUid('Service/kube-system/antrea'), labels: { app: 'antrea' } },
+    spec: { type: 'ClusterIP', selector: controllerLabels, ports: [{ port: 443, protocol: 'TCP', targetPort: 'api' }], sessionAffinity: 'None' },
+    status: { loadBalancer: {} },
+  });
+  out.push(traceflowCrd(), antreaNetworkPolicyCrd(), ...antreaPolicyObjects(ctx.scenario, ctx.ts, stableUid));
   return out;
 }
 

@@ -8,6 +8,8 @@
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KUBE_API_CONFIG_FILE, launchKubeApi, readLaunchConfig, removeEndpointFiles, writeEndpointFiles } from './lab-kube-api.js';
+import { ANTREA_CONFIG_KEY, attachAntreaControlPlane } from '../antrea/antrea-control-plane.js';
+import type { AntreaControlPlaneConfig } from '../antrea/traceflow-controller.js';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { state: { type: 'string' }, config: { type: 'string' } }, strict: true });
@@ -20,12 +22,16 @@ async function main(): Promise<void> {
   const launched = await launchKubeApi(config, dir, {
     onRequest: (r) => process.stdout.write(`${new Date().toISOString()} ${r.user ?? '-'} ${r.method} ${r.path} ${r.verb ?? ''} ${r.status}\n`),
   });
+  // The Antrea flavour's controller and webhook run where the API server runs.
+  const antreaConfig = (config as unknown as Record<string, AntreaControlPlaneConfig | undefined>)[ANTREA_CONFIG_KEY];
+  const antrea = antreaConfig ? attachAntreaControlPlane(launched.server, antreaConfig, { log: (m) => process.stdout.write(`${new Date().toISOString()} antrea: ${m}\n`) }) : undefined;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`${new Date().toISOString()} ${signal}: stopping\n`);
     await removeEndpointFiles(dir).catch(() => undefined);
+    await antrea?.stop().catch(() => undefined);
     await launched.server.stop();
     process.exit(0);
   };

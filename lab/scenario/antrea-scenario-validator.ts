@@ -29,6 +29,9 @@ export function validateAntreaParts(s: Obj, ctx: AntreaValidationContext, issues
     if (s[field] !== undefined && !isAntrea) issues.push(`${field}: only the antrea flavour models ${field === 'liveTraffic' ? 'live traffic' : 'Antrea-native policies'}`);
   }
   if (!isAntrea) return;
+  // The Antrea lab programs the IPv4 pipeline only (no IPv6 table, no dual-stack IDs).
+  if (Array.isArray(s.nodes) && s.nodes.some((n) => isObj(n) && n.podSubnetV6 !== undefined)) issues.push('nodes: podSubnetV6 is not supported by the antrea flavour (IPv4 pipeline only)');
+  if (ctx.pods.some((p) => p.ipv6 !== undefined)) issues.push('pods: ipv6 addresses are not supported by the antrea flavour (IPv4 pipeline only)');
   const podKeys = new Set(ctx.pods.map((p) => `${p.namespace}/${p.name}`));
   const seen = new Set<string>();
   list(s.antreaNetworkPolicies, 'antreaNetworkPolicies', issues).forEach((np, i) => {
