@@ -5,12 +5,17 @@
  */
 
 /** The argv that lists the bridge's interfaces with what the traces need. */
-export const LIST_INTERFACES_ARGV = ['ovs-vsctl', '--format=json', '--columns=name,ofport,mac_in_use,external_ids', 'list', 'Interface'];
+export const LIST_INTERFACES_ARGV = ['ovs-vsctl', '--format=json', '--columns=name,ofport,mac_in_use,mac,external_ids', 'list', 'Interface'];
 
 /** One OVS interface. */
 export interface OvsInterface {
   name: string;
   ofport?: number;
+  /**
+   * The MAC a packet from this port carries: for a pod port the pod's own MAC
+   * (`external_ids:attached-mac`; the host side of the veth has another one), else the
+   * configured `mac`, else `mac_in_use`.
+   */
   mac?: string;
   externalIds: Record<string, string>;
 }
@@ -44,15 +49,17 @@ export function parseInterfaces(json: string): OvsInterface[] {
   const table = JSON.parse(json) as { headings?: string[]; data?: Atom[][] };
   if (!Array.isArray(table.headings) || !Array.isArray(table.data)) throw new Error('not an ovs-vsctl JSON table (no headings/data)');
   const col = (name: string) => table.headings!.indexOf(name);
-  const [iName, iPort, iMac, iIds] = [col('name'), col('ofport'), col('mac_in_use'), col('external_ids')];
+  const [iName, iPort, iMacInUse, iMac, iIds] = [col('name'), col('ofport'), col('mac_in_use'), col('mac'), col('external_ids')];
   return table.data.map((row) => {
     const ofport = scalar(row[iPort]);
-    const mac = scalar(row[iMac]);
+    const externalIds = iIds >= 0 ? map(row[iIds]) : {};
+    const macOf = (i: number) => (i >= 0 ? scalar(row[i]) : undefined);
+    const mac = [externalIds['attached-mac'], macOf(iMac), macOf(iMacInUse)].find((m) => typeof m === 'string' && m !== '');
     return {
       name: String(scalar(row[iName]) ?? ''),
       ...(typeof ofport === 'number' && ofport > 0 ? { ofport } : {}),
       ...(typeof mac === 'string' && mac !== '' ? { mac } : {}),
-      externalIds: iIds >= 0 ? map(row[iIds]) : {},
+      externalIds,
     };
   });
 }

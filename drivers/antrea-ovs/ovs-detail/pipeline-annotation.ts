@@ -80,7 +80,7 @@ function describeWrite(w: RegWrite): string[] {
     if ((w.mask & fmask) !== fmask) continue;
     const v = Number((w.value & fmask) >> BigInt(f.lo));
     const label = f.values?.[v];
-    out.push(`${f.name}=${label ? `${label} (${v})` : f.hi - f.lo >= 15 ? `0x${v.toString(16)}` : String(v)}`);
+    out.push(`${f.name}=${label ? `${label} (${v})` : String(v)}`);
   }
   return out;
 }
