@@ -110,14 +110,14 @@ export async function runLabCli(argv: string[], out: (s: string) => void = (s) =
 }
 
 function upSummary(lab: Lab, seconds: number): string {
-  const lines = [`Lab "${lab.scenario.name}" is up (${lab.mode}, ${lab.nodes.length} nodes) in ${seconds.toFixed(1)} s.`, `  state dir:  ${lab.stateDir}`];
+  const lines = [`Lab "${lab.scenario.name}" is up (${lab.mode}, ${lab.nodes.length + lab.antreaNodes.length} nodes) in ${seconds.toFixed(1)} s.`, `  state dir:  ${lab.stateDir}`];
   if (lab.kubeconfigPath) {
     lines.push(`  kubeconfig: ${lab.kubeconfigPath}   (admin)`, `  restricted: ${lab.restrictedKubeconfigPath}   (user "restricted": ${(lab.scenario.restrictedUserDenies ?? []).join(', ') || 'no denies'})`);
     lines.push('', 'Use it:', `  export KUBECONFIG=${lab.kubeconfigPath}`, '  npx cni-trace --help        # trace between the scenario\'s pods');
   } else {
     lines.push('  (no Kubernetes API: started with --no-api)');
   }
-  lines.push('', 'Nodes (run OVN tools against a node from this machine):');
+  lines.push('', `Nodes (run ${lab.flavour === 'antrea' ? 'OVS' : 'OVN'} tools against a node from this machine):`);
   for (const n of lab.nodes) {
     lines.push(`  ${n.name} (zone ${n.zone}, ${n.nodeIP}): ovn-trace --db unix:${n.sbSocket} ${n.name} '<microflow>'`);
   }
