@@ -1,0 +1,78 @@
+// Pure parts of the Antrea lab: scenario checks, the pipeline planner and the trace → observation mapping.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { join } from 'node:path';
+import { loadScenario } from '../../../lab/scenario/scenario-loader.js';
+import { planAntreaCluster } from '../../../lab/antrea/pipeline-plan.js';
+import { parseOfprotoTrace } from '../../../lab/antrea/ofproto-trace-reader.js';
+import { observationsFromTrace } from '../../../lab/antrea/traceflow-observations.js';
+import { buildInjectedPacket, senderFlow } from '../../../lab/antrea/traceflow-packet.js';
+import { cookie, T } from '../../../lab/antrea/antrea-names.js';
+import { repoRoot } from '../../helpers/paths.js';
+
+const scenario = loadScenario(join(repoRoot, 'lab', 'scenarios', 'antrea.yaml'));
+
+test('scenario: Antrea-only fields are refused on the OVN flavour and checked on Antrea', () => {
+  const ovn = { ...structuredClone(scenario), flavour: 'ovn-kubernetes' as const };
+  assert.throws(() => loadScenario(ovn), /liveTraffic: only the antrea flavour/);
+  const bad = structuredClone(scenario);
+  bad.antreaNetworkPolicies![0]!.spec.ingress![0]!.action = 'Deny' as never;
+  bad.liveTraffic![0]!.from = 'frontend/ghost';
+  assert.throws(() => loadScenario(bad), (e: Error) => /action must be one of Allow, Drop, Reject, Pass/.test(e.message) && /from must name a scenario pod/.test(e.message));
+});
+
+test('planner: Antrea table IDs, cookies with category bits, K8s allow as conjunctions, default drops', () => {
+  const plan = planAntreaCluster(scenario);
+  assert.is(plan.tableNames[T.Output], 'Output');
+  assert.is(T.Output, 28);
+  assert.is(cookie('NetworkPolicy', 5), '0x1020000000005');
+  const w1 = plan.nodes.find((n) => n.name === 'antrea-worker')!;
+  const web = w1.ports.find((p) => p.pod.name === 'web')!;
+  const flows = w1.flows.join('\n');
+  const rule = plan.rules.find((r) => r.policyName === 'allow-frontend-to-web')!;
+  assert.match(flows, new RegExp(`table=24,cookie=${cookie('NetworkPolicy', rule.conjId)},priority=200,ip,reg1=0x${web.ofport.toString(16)} actions=conjunction\\(${rule.conjId},1/3\\)`));
+  assert.match(flows, new RegExp(`table=24,[^\\n]*conj_id=${rule.conjId},ip actions=set_field:0x${rule.conjId.toString(16)}->reg6,goto_table:26`));
+  assert.match(flows, new RegExp(`table=25,[^\\n]*ip,reg1=0x${web.ofport.toString(16)} actions=drop`));
+  assert.match(flows, /table=16,[^\n]*ip,nw_dst=10\.10\.2\.0\/24 actions=.*set_field:172\.18\.0\.3->tun_dst/);
+  assert.ok(w1.groups[0]!.includes('selection_method=hash'));
+  // Every flow line is unique per table/priority/match (OVS would silently replace duplicates).
+  const keys = w1.flows.map((f) => f.replace(/cookie=0x[0-9a-f]+,/, '').split(' actions=')[0]);
+  assert.is(new Set(keys).size, keys.length);
+});
+
+test('observations: a receiver-side ANP drop maps to IngressMetric with policy and rule names', () => {
+  const plan = planAntreaCluster(scenario);
+  const text = [
+    ' 3. in_port=1, priority 200, cookie 0x1010000000000',
+    '    set_field:0x1/0xf->reg0',
+    '23. conj_id=1,ip, priority 44900, cookie 0x1020000000001',
+    '    set_field:0x1->reg3',
+    '    set_field:0x400/0x400->reg0',
+    '    goto_table:26',
+    '26. reg0=0xc00/0x1c00,reg3=0x1, priority 200, cookie 0x1020000000001',
+    '    drop',
+    'Final flow: tcp,reg3=0x1,nw_dst=10.10.2.5',
+  ].join('\n');
+  const seen = observationsFromTrace(parseOfprotoTrace(text), { role: 'receiver', gatewayIP: '10.10.2.1', rules: plan.rules });
+  assert.equal(seen.observations, [
+    { component: 'Forwarding', action: 'Received' },
+    { component: 'NetworkPolicy', componentInfo: 'IngressMetric', action: 'Dropped', networkPolicy: 'AntreaNetworkPolicy:backend/protect-db', networkPolicyRule: 'drop-client-postgres' },
+  ]);
+  assert.ok(seen.dropped);
+});
+
+test('packet: ICMP by default, TCP SYN with the tcp header, service ports[0], DSCP tag in the flow', () => {
+  const src = { ip: '10.10.1.5', mac: '02:00:00:00:00:05' };
+  const icmp = buildInjectedPacket({}, src, { ip: '10.10.2.7' }, '02:00:00:00:00:01', 7, 's');
+  assert.is(icmp.protocol, 1);
+  assert.is(icmp.ttl, 64);
+  assert.match(senderFlow(icmp, 4), /^in_port=4,dl_src=02:00:00:00:00:05,dl_dst=02:00:00:00:00:01,icmp,.*nw_ttl=64,nw_tos=28,icmp_type=8/);
+  const tcp = buildInjectedPacket({ packet: { transportHeader: { tcp: { dstPort: 80 } } } }, src, { ip: '10.10.2.7' }, 'gw', 7, 's');
+  assert.is(tcp.tcpFlags, 2);
+  assert.ok(tcp.srcPort! >= 32768);
+  const svc = buildInjectedPacket({ packet: { transportHeader: { tcp: { dstPort: 8443 } } } }, src, { ip: '10.96.0.10', servicePort: { protocol: 'TCP', port: 80 } }, 'gw', 7, 's');
+  assert.is(svc.dstPort, 8443);
+  assert.match(senderFlow(svc, 4), /tcp_dst=8443,tcp_flags=0x002/);
+});
+
+test.run();
