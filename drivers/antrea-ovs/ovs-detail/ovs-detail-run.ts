@@ -10,7 +10,7 @@ import type { TraceContext } from '../../../core/driver.js';
 import { CniTraceError } from '../../../core/errors.js';
 import type { DriverEvent } from '../../../core/events.js';
 import { podIpOfFamily } from '../../../core/kube/kube-client.js';
-import type { Leg, TraceRequest, Verdict } from '../../../core/model.js';
+import type { Leg, Observation, TraceRequest, Verdict } from '../../../core/model.js';
 import type { CommandOutput, CommandRunner } from '../../../core/runner/command-runner.js';
 import { PodExecRunner, type PodExecTarget } from '../../../core/runner/pod-exec-runner.js';
 import { parseOfprotoTrace, parseTableFeatures } from '../../ovs-common/index.js';
@@ -97,7 +97,7 @@ function packetFor(request: TraceRequest, tf: Traceflow, ep: Endpoints, afterNat
   };
 }
 
-function legVerdict(outcome: string): Verdict {
+function legVerdict(outcome: string, observations: readonly Observation[]): Verdict {
   switch (outcome) {
     case 'drop':
       return 'dropped';
@@ -105,7 +105,9 @@ function legVerdict(outcome: string): Verdict {
     case 'tunnel':
       return 'delivered';
     case 'controller':
-      return 'delivered';
+      // Outside a Traceflow, Antrea hands a packet to the agent to answer a Reject rule (RST or
+      // ICMP unreachable); anything else sent to the controller is not a delivery either.
+      return observations.some((o) => /reject/i.test(`${o.description ?? ''} ${o.flow ?? ''}`)) ? 'rejected' : 'inconclusive';
     case 'error':
       return 'error';
     default:
@@ -204,12 +206,14 @@ export async function runOvsDetail(tf: Traceflow, request: TraceRequest, ctx: Tr
       const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, ...(out.exitCode !== null ? { exitCode: out.exitCode } : {}), ...(tun?.ofport ? { tunnelPorts: [tun.ofport] } : {}) });
       const observations = pipelineObservations(trace, tableNames, node);
       const s = trace.summary;
-      const verdict = legVerdict(s.outcome);
+      const verdict = legVerdict(s.outcome, observations);
       const dropAt = observations.find((o) => o.terminal);
       const reason =
         s.outcome === 'error'
           ? trace.errors.join('; ') || s.translationFailed || `ofproto/trace exited with ${out.exitCode}`
-          : s.outcome === 'drop'
+          : s.outcome === 'controller' && verdict === 'rejected'
+            ? `handed to the antrea-agent, which answers the Reject rule${dropAt ? ` of ${dropAt.stage}` : ''} (Datapath actions: ${s.datapathActions})`
+            : s.outcome === 'drop'
             ? `the datapath drops the packet${dropAt ? ` after ${dropAt.stage}${dropAt.cookie ? ` (cookie ${dropAt.cookie})` : ''}` : ''} (Datapath actions: ${s.datapathActions ?? 'drop'})`
             : `Datapath actions: ${s.datapathActions ?? '(none)'}${s.tunnel?.destination ? ` (tunnel to ${s.tunnel.destination})` : ''}`;
       return {
