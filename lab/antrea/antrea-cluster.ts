@@ -7,15 +7,14 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDetachingDaemon, type ManagedProcess } from '../process/process-control.js';
+import type { ManagedProcess } from '../process/process-control.js';
+import { startOvsNodeDaemons, vsctl } from '../process/ovs-node-daemons.js';
 import { runCommand } from '../process/run-command.js';
 import { mapArgs } from '../ovn/ovsdb-syntax.js';
 import { nodeDirName } from '../ovn/ovn-cluster.js';
 import { BRIDGE, GATEWAY_OFPORT, GATEWAY_PORT, TUNNEL_OFPORT, TUNNEL_PORT } from './antrea-names.js';
 import type { AntreaClusterPlan, AntreaNodePlan } from './pipeline-plan.js';
 import type { AntreaClusterRuntime, AntreaNodeRuntime } from './antrea-runtime-types.js';
-
-const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 
 /** A node's data plane did not come up as planned. */
 export class AntreaLabError extends Error {
@@ -72,47 +71,8 @@ export async function startAntreaCluster(plan: AntreaClusterPlan, runDir: string
   return { runDir, nodes, processes };
 }
 
-async function startNodeOvs(n: Omit<AntreaNodeRuntime, 'processes'>, track: (p: ManagedProcess) => ManagedProcess): Promise<ManagedProcess[]> {
-  const confDb = join(n.ovsRunDir, 'conf.db');
-  await runCommand(['ovsdb-tool', 'create', confDb, VSWITCH_SCHEMA]);
-  const db = track(
-    await startDetachingDaemon({
-      name: `${n.name}/ovsdb-server`,
-      argv: [
-        'ovsdb-server',
-        '--detach',
-        '--no-chdir',
-        `--pidfile=${join(n.ovsRunDir, 'ovsdb-server.pid')}`,
-        `--log-file=${join(n.ovsRunDir, 'ovsdb-server.log')}`,
-        `--remote=punix:${n.ovsDbSocket}`,
-        `--unixctl=${join(n.ovsRunDir, 'ovsdb-server.ctl')}`,
-        confDb,
-      ],
-      env: n.hostEnv,
-      pidFile: join(n.ovsRunDir, 'ovsdb-server.pid'),
-      logFile: join(n.ovsRunDir, 'ovsdb-server.log'),
-    }),
-  );
-  await vsctl(n, [['--no-wait', 'init']]);
-  const vswitchd = track(
-    await startDetachingDaemon({
-      name: `${n.name}/ovs-vswitchd`,
-      argv: [
-        'ovs-vswitchd',
-        '--enable-dummy=override',
-        '--disable-system',
-        '--detach',
-        '--no-chdir',
-        `--pidfile=${join(n.ovsRunDir, 'ovs-vswitchd.pid')}`,
-        `--log-file=${join(n.ovsRunDir, 'ovs-vswitchd.log')}`,
-        `unix:${n.ovsDbSocket}`,
-      ],
-      env: n.hostEnv,
-      pidFile: join(n.ovsRunDir, 'ovs-vswitchd.pid'),
-      logFile: join(n.ovsRunDir, 'ovs-vswitchd.log'),
-    }),
-  );
-  return [db, vswitchd];
+function startNodeOvs(n: Omit<AntreaNodeRuntime, 'processes'>, track: (p: ManagedProcess) => ManagedProcess): Promise<ManagedProcess[]> {
+  return startOvsNodeDaemons(n, track);
 }
 
 async function programNode(n: Omit<AntreaNodeRuntime, 'processes'>, plan: AntreaNodePlan, tableNames: readonly string[]): Promise<void> {
@@ -152,11 +112,3 @@ async function programNode(n: Omit<AntreaNodeRuntime, 'processes'>, plan: Antrea
   if (installed !== plan.flows.length) throw new AntreaLabError(`${n.name}: ${installed} flows installed, ${plan.flows.length} planned`);
 }
 
-async function vsctl(n: Pick<AntreaNodeRuntime, 'ovsDbSocket' | 'hostEnv'>, cmds: string[][]): Promise<string> {
-  const argv: string[] = [];
-  cmds.forEach((c, i) => {
-    if (i > 0) argv.push('--');
-    argv.push(...c);
-  });
-  return (await runCommand(['ovs-vsctl', `--db=unix:${n.ovsDbSocket}`, ...argv], { env: n.hostEnv })).stdout;
-}

@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDetachingDaemon, type ManagedProcess } from '../process/process-control.js';
 import { runCommand } from '../process/run-command.js';
+import { startOvsNodeDaemons, vsctl } from '../process/ovs-node-daemons.js';
 import type { DbCommand, NodePlan, OvnClusterPlan, ZonePlan } from './ovn-plan-types.js';
 import type { NodeRuntime, OvnClusterRuntime, ZoneRuntime } from './ovn-runtime-types.js';
 import { MGMT_OVS_PORT } from './ovn-names.js';
 import { mapArgs } from './ovsdb-syntax.js';
 
-const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema';
 const SB_SCHEMA = '/usr/share/ovn/ovn-sb.ovsschema';
 
@@ -232,54 +232,9 @@ async function startZone(z: ZoneRuntime, track: (p: ManagedProcess) => ManagedPr
 }
 
 async function startNodeOvs(n: Omit<NodeRuntime, 'ports' | 'processes'>, plan: NodePlan, track: (p: ManagedProcess) => ManagedProcess): Promise<ManagedProcess[]> {
-  const procs: ManagedProcess[] = [];
-  const confDb = join(n.ovsRunDir, 'conf.db');
-  await runCommand(['ovsdb-tool', 'create', confDb, VSWITCH_SCHEMA]);
-  procs.push(
-    track(
-      await startDetachingDaemon({
-        name: `${n.name}/ovsdb-server`,
-        argv: [
-          'ovsdb-server',
-          '--detach',
-          '--no-chdir',
-          `--pidfile=${join(n.ovsRunDir, 'ovsdb-server.pid')}`,
-          `--log-file=${join(n.ovsRunDir, 'ovsdb-server.log')}`,
-          `--remote=punix:${n.ovsDbSocket}`,
-          `--unixctl=${join(n.ovsRunDir, 'ovsdb-server.ctl')}`,
-          confDb,
-        ],
-        env: n.hostEnv,
-        pidFile: join(n.ovsRunDir, 'ovsdb-server.pid'),
-        logFile: join(n.ovsRunDir, 'ovsdb-server.log'),
-      }),
-    ),
-  );
-  await vsctl(n, [
-    ['--no-wait', 'init'],
+  const procs = await startOvsNodeDaemons(n, track, [
     ['set', 'Open_vSwitch', '.', ...mapArgs('external_ids', { ...plan.chassisExternalIds, 'ovn-remote': `unix:${n.sbSocket}` })],
   ]);
-  procs.push(
-    track(
-      await startDetachingDaemon({
-        name: `${n.name}/ovs-vswitchd`,
-        // The dummy datapath: no kernel module and no real interfaces needed; ports are software only.
-        argv: [
-          'ovs-vswitchd',
-          '--enable-dummy=override',
-          '--disable-system',
-          '--detach',
-          '--no-chdir',
-          `--pidfile=${join(n.ovsRunDir, 'ovs-vswitchd.pid')}`,
-          `--log-file=${join(n.ovsRunDir, 'ovs-vswitchd.log')}`,
-          `unix:${n.ovsDbSocket}`,
-        ],
-        env: n.hostEnv,
-        pidFile: join(n.ovsRunDir, 'ovs-vswitchd.pid'),
-        logFile: join(n.ovsRunDir, 'ovs-vswitchd.log'),
-      }),
-    ),
-  );
   const cmds: DbCommand[] = [
     ['--may-exist', 'add-br', 'br-int'],
     ['set', 'Bridge', 'br-int', 'fail-mode=secure', ...mapArgs('other_config', { 'disable-in-band': 'true' })],
@@ -321,10 +276,6 @@ export async function nbctl(socket: string, cmds: DbCommand[]): Promise<string> 
 /** Runs SB commands in one `ovn-sbctl` call. */
 export async function sbctl(socket: string, cmds: DbCommand[]): Promise<string> {
   return (await runCommand(['ovn-sbctl', `--db=unix:${socket}`, ...joinCommands(cmds)])).stdout;
-}
-
-async function vsctl(n: Pick<NodeRuntime, 'ovsDbSocket' | 'hostEnv'>, cmds: DbCommand[]): Promise<string> {
-  return (await runCommand(['ovs-vsctl', `--db=unix:${n.ovsDbSocket}`, ...joinCommands(cmds)], { env: n.hostEnv })).stdout;
 }
 
 async function bindRemotePorts(z: ZoneRuntime, zp: ZonePlan): Promise<void> {
