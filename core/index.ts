@@ -23,3 +23,4 @@ export { KubeClient, podIpOfFamily, translateApiError } from './kube/kube-client
 export { loadKubeConfig, type KubeConfigOptions } from './kube/kube-config-loader.js';
 export { selectorMatches } from './policy/label-selector-match.js';
 export { isolatingPolicies, defaultDenyExplanation } from './policy/isolating-policies.js';
+export { endpointLabel } from './endpoint-label.js';

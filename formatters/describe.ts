@@ -19,18 +19,9 @@ export function policyLabel(policy: PolicyRef): string {
   return `${policy.kind} ${name}${policy.rule !== undefined && policy.rule !== '' ? ` rule ${policy.rule}` : ''}`;
 }
 
-/** `frontend/client`, `service backend/db`, `192.0.2.10`. */
-export function endpointLabel(ref: SourceEndpoint | DestinationEndpoint | undefined): string | undefined {
-  if (!ref) return undefined;
-  switch (ref.kind) {
-    case 'pod':
-      return `${ref.namespace}/${ref.name}`;
-    case 'service':
-      return `service ${ref.namespace}/${ref.name}`;
-    case 'ip':
-      return ref.ip;
-  }
-}
+import { endpointLabel } from '../core/endpoint-label.js';
+
+export { endpointLabel };
 
 /** `tcp/5432`, `udp/53`, `icmp` (ICMPv6 under ip6). */
 export function packetLabel(packet: PacketSpec): string {

@@ -10,6 +10,15 @@ export interface CommandSpec {
   argv: string[];
   /** Text written to the command's standard input, then end-of-file. */
   stdin?: string;
+  /**
+   * Standard input produced while the command runs (a long-lived tool session fed as inputs
+   * become available); end-of-file when the iterable ends. Not combined with `stdin`.
+   */
+  stdinChunks?: AsyncIterable<string>;
+  /** Receives standard output as it arrives; the whole text is still returned at the end. */
+  onStdout?: (text: string) => void;
+  /** Receives standard error as it arrives; the whole text is still returned at the end. */
+  onStderr?: (text: string) => void;
   /** Per-command timeout in milliseconds. */
   timeoutMs?: number;
   /** Cancels the command (the process is killed or the exec stream closed). */

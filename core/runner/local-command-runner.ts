@@ -1,3 +1,4 @@
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { CancelledError, CommandError, ToolMissingError, TraceTimeoutError } from '../errors.js';
 import type { CommandOutput, CommandRunner, CommandSpec } from './command-runner.js';
@@ -13,6 +14,22 @@ export interface LocalCommandRunnerOptions {
   env?: Record<string, string>;
   /** Label used as the runner's target (default `local`). */
   label?: string;
+}
+
+/**
+ * An execa output option that shows each chunk to `fn` and passes it on unchanged (`binary`: the
+ * bytes are not split into lines, so the returned text is the same as without it).
+ */
+function observe(fn: (text: string) => void) {
+  const decoder = new StringDecoder('utf8');
+  return {
+    *transform(chunk: unknown) {
+      const text = decoder.write(Buffer.from(chunk as Uint8Array));
+      if (text) fn(text);
+      yield chunk;
+    },
+    binary: true,
+  };
 }
 
 /** Runs commands as local processes through execa: on a node, or against a local lab. */
@@ -31,8 +48,10 @@ export class LocalCommandRunner implements CommandRunner {
     const started = performance.now();
     const result = await execa(file, args, {
       reject: false,
-      input: spec.stdin,
-      stdin: spec.stdin === undefined ? 'ignore' : undefined,
+      input: spec.stdinChunks ? undefined : spec.stdin,
+      stdin: spec.stdinChunks ?? (spec.stdin === undefined ? 'ignore' : undefined),
+      ...(spec.onStdout ? { stdout: observe(spec.onStdout) } : {}),
+      ...(spec.onStderr ? { stderr: observe(spec.onStderr) } : {}),
       timeout: spec.timeoutMs,
       cancelSignal: spec.signal,
       forceKillAfterDelay: 2000,

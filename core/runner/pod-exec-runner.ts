@@ -1,4 +1,5 @@
 import { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { CancelledError, CommandError, ForbiddenError, NotFoundError, ToolMissingError, TraceTimeoutError } from '../errors.js';
 import type { CommandOutput, CommandRunner, CommandSpec } from './command-runner.js';
@@ -10,18 +11,33 @@ export interface PodExecTarget {
   container: string;
 }
 
-/** Collects a stream's bytes into a string. */
+/** Collects a stream's bytes into a string (and hands each decoded piece to `onText`). */
 class TextSink extends Writable {
   private readonly chunks: Buffer[] = [];
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(private readonly onText?: (text: string) => void) {
+    super();
+  }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
     this.chunks.push(Buffer.from(chunk));
+    // A multi-byte character split across frames is held back until it is whole.
+    if (this.onText) {
+      const text = this.decoder.write(chunk);
+      if (text) this.onText(text);
+    }
     cb();
   }
 
   text(): string {
     return Buffer.concat(this.chunks).toString('utf8');
   }
+}
+
+/** Streamed standard input as bytes (client-node frames Buffers and strings alike; Buffers keep it simple). */
+async function* toBuffers(chunks: AsyncIterable<string>): AsyncGenerator<Buffer> {
+  for await (const chunk of chunks) yield Buffer.from(chunk);
 }
 
 /** Exit code from a Kubernetes exec status (`NonZeroExitCode` carries it in `details.causes`). */
@@ -48,8 +64,8 @@ export class PodExecRunner implements CommandRunner {
 
   async run(spec: CommandSpec): Promise<CommandOutput> {
     if (spec.signal?.aborted) throw new CancelledError(`"${spec.argv[0]}"`);
-    const stdout = new TextSink();
-    const stderr = new TextSink();
+    const stdout = new TextSink(spec.onStdout);
+    const stderr = new TextSink(spec.onStderr);
     const started = performance.now();
     let socket: { close(): void } | undefined;
     let settle: (status: V1Status | Error) => void = () => undefined;
@@ -68,7 +84,7 @@ export class PodExecRunner implements CommandRunner {
           spec.argv,
           stdout,
           stderr,
-          spec.stdin === undefined ? null : Readable.from([Buffer.from(spec.stdin)]),
+          spec.stdinChunks ? Readable.from(toBuffers(spec.stdinChunks)) : spec.stdin === undefined ? null : Readable.from([Buffer.from(spec.stdin)]),
           false,
           (status) => settle(status),
         );

@@ -9,7 +9,7 @@ import type { TraceContext } from '../../core/driver.js';
 import { NotFoundError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
 import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
-import { endpointLabel } from './endpoint-label.js';
+import { endpointLabel } from '../../core/endpoint-label.js';
 import type { OvsDetailOptions } from './ovs-detail/ovs-detail-run.js';
 import { isSenderReport } from './traceflow/observation-normalize.js';
 import { TraceflowClient } from './traceflow/traceflow-client.js';

@@ -1,4 +1,4 @@
-import type { DestinationEndpoint, SourceEndpoint } from '../../core/model.js';
+import type { DestinationEndpoint, SourceEndpoint } from './model.js';
 
 /**
  * An endpoint in the words every renderer uses (`frontend/client`, `service backend/db`, an IP),
