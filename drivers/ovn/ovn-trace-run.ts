@@ -16,7 +16,17 @@ import {
   type OvnPodEndpoint,
   type OvnServiceTarget,
 } from './discovery/cluster-discovery.js';
-import { interfaceForLogicalPort, nodeProbeArgv, parseNodeProbe, tunnelTo, type NodeProbe } from './discovery/node-probe.js';
+import {
+  detraceCheckArgv,
+  detraceUnavailableReason,
+  interfaceForLogicalPort,
+  nodeProbeArgv,
+  parseNodeProbe,
+  splitProbeSections,
+  tunnelTo,
+  type NodeProbe,
+} from './discovery/node-probe.js';
+import { DetraceSession, DetraceSessionEndedError } from './legs/detrace-session.js';
 import { evaluateDetraceLeg, evaluateOfprotoLeg, evaluateOvnTraceLeg, type EvaluatedLeg } from './legs/leg-evaluation.js';
 import { detraceLeg, ofprotoTraceArgv, ovnTraceArgv, planPodToPod, planServiceVip, type PlanEndpoint, type PlannedLeg } from './legs/leg-plan.js';
 import { receivingNodeFlow, tunnelArrivalFromTrace } from './legs/receiving-node.js';
@@ -41,6 +51,21 @@ interface RunnableLeg extends PlannedLeg {
   leavesCluster?: boolean;
 }
 
+/** Options of one run. */
+export interface OvnTraceRunOptions {
+  /**
+   * Every pod labelled `app=ovnkube-node`, when driver detection already listed them (the OVN
+   * namespace and each node's ovnkube-node pod are then found without asking the API again).
+   */
+  ovnkubePods?: V1Pod[];
+}
+
+/** What running one leg produced. */
+interface LegRun {
+  evaluated: EvaluatedLeg;
+  out?: CommandOutput;
+}
+
 /**
  * One OVN-Kubernetes trace: discovery through the API (batched, per node in parallel), the legs
  * of ovnkube-trace plus the true reply and the receiving node's OVS pipeline, run concurrently
@@ -50,21 +75,35 @@ export class OvnTraceRun {
   private readonly runners = new Map<string, CommandRunner>();
   private readonly probes = new Map<string, NodeProbe>();
   private readonly nodes = new Map<string, OvnNode>();
+  /** Per node, the ovn-detrace process that serves its detrace legs (started with the probe). */
+  private readonly sessions = new Map<string, DetraceSession>();
   private podLabels = new Map<string, Record<string, string>>();
+  /**
+   * While set, events and log lines wait here: legs start before it is known whether the
+   * ovn-detrace legs run, but the stream must still begin with the final list of legs.
+   */
+  private held: Array<() => void> | undefined;
 
   constructor(
     private readonly request: TraceRequest,
     private readonly ctx: TraceContext,
     private readonly runnerFactory: NodeRunnerFactory,
     private readonly emit: (e: DriverEvent) => void,
+    private readonly options: OvnTraceRunOptions = {},
   ) {}
 
+  private send(e: DriverEvent): void {
+    if (this.held) this.held.push(() => this.emit(e));
+    else this.emit(e);
+  }
+
   private log(level: number, message: string): void {
-    this.ctx.log(level, message);
+    if (this.held) this.held.push(() => this.ctx.log(level as 0, message));
+    else this.ctx.log(level as 0, message);
   }
 
   private warn(message: string): void {
-    this.emit({ type: 'log', level: 0, message, warning: true });
+    this.send({ type: 'log', level: 0, message, warning: true });
   }
 
   async run(): Promise<void> {
@@ -76,19 +115,24 @@ export class OvnTraceRun {
     if (!request.source || request.source.kind !== 'pod') throw new InvalidArgumentError('src', 'the OVN-Kubernetes driver needs a source pod');
 
     const t0 = performance.now();
-    const ovnNamespace = await findOvnNamespace(kube, typeof options.ovnNamespace === 'string' ? options.ovnNamespace : undefined);
-    this.log(5, `OVN namespace: ${ovnNamespace}`);
+    const known = this.options.ovnkubePods;
+    const namespaceLookup = findOvnNamespace(kube, typeof options.ovnNamespace === 'string' ? options.ovnNamespace : undefined, known);
 
-    // Source and destination objects, in parallel.
+    // Source and destination objects, in parallel with the namespace look-up.
     const src = request.source;
     const dst = request.destination;
-    const [srcPod, dstPod, service] = await Promise.all([
+    const objects = Promise.all([
       kube.requirePod(src.namespace, src.name),
       dst.kind === 'pod' ? kube.requirePod(dst.namespace, dst.name) : Promise.resolve(undefined),
       dst.kind === 'service'
         ? resolveService(kube, dst.namespace, dst.name, family, request.packet.protocol, request.packet.dstPort)
         : Promise.resolve(undefined),
     ]);
+    // Awaited after the namespace, so a missing OVN namespace is still the error reported first.
+    objects.catch(() => undefined);
+    const ovnNamespace = await namespaceLookup;
+    this.log(5, `OVN namespace: ${ovnNamespace}`);
+    const [srcPod, dstPod, service] = await objects;
     const srcEp = podEndpoint(srcPod, family, 'src');
     this.remember(srcPod);
     let dstEp: OvnPodEndpoint | undefined;
@@ -107,16 +151,18 @@ export class OvnTraceRun {
     if (srcEp.hostNetwork && dstEp?.hostNetwork) throw new InvalidArgumentError('src', 'both pods are on the host network: OVN does not carry this traffic (use ping)');
     if (srcEp.hostNetwork && dst.kind === 'ip') throw new InvalidArgumentError('src', 'a host-network pod does not send to an external IP through OVN');
 
-    // Nodes involved, resolved and probed in parallel: one API look-up pair and one exec per node.
+    // Nodes involved, resolved and probed in parallel: one API look-up and one exec per node,
+    // plus the node's ovn-detrace process, started now so its start-up overlaps everything else.
     const nodeNames = [...new Set([srcEp.node, ...(dstEp ? [dstEp.node] : [])])];
     await Promise.all(
       nodeNames.map(async (name) => {
-        const node = await resolveOvnNode(kube, ovnNamespace, name);
+        const node = await resolveOvnNode(kube, ovnNamespace, name, known);
         this.nodes.set(name, node);
         const runner = this.runnerFactory(node);
         this.runners.set(name, runner);
-        const out = await runner.run({ argv: nodeProbeArgv(name), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal });
-        const probe = parseNodeProbe(name, out.stdout);
+        if (request.skipDetrace !== true) this.sessions.set(name, new DetraceSession(runner, this.ctx.signal, COMMAND_TIMEOUT_MS));
+        const out = await runner.run({ argv: nodeProbeArgv(name, { detrace: false }), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal });
+        const probe = parseNodeProbe(name, out.stdout, { detraceChecked: false });
         this.probes.set(name, probe);
         this.log(5, `node ${name}: zone ${node.zone}, tools in ${runner.target}, rtos ${probe.rtosMac ?? '?'}, rtots ${probe.rtotsMac ?? '-'}, ${probe.interfaces.length} OVS interfaces (probe ${out.durationMs.toFixed(0)} ms)`);
         for (const e of probe.errors) this.warn(`node ${name}: ${e}`);
@@ -127,7 +173,7 @@ export class OvnTraceRun {
 
     const srcPlan = this.planEndpoint(srcEp);
     const dstPlan = dstEp ? this.planEndpoint(dstEp) : undefined;
-    this.emit({
+    this.send({
       type: 'resolved',
       cni: 'ovn-kubernetes',
       source: this.resolved(srcEp, srcPlan),
@@ -135,7 +181,12 @@ export class OvnTraceRun {
     });
 
     const legs = this.plan(srcPlan, dstPlan, service);
-    await this.execute(legs, srcEp, dstEp);
+    try {
+      await this.execute(legs, srcEp, dstEp);
+    } finally {
+      // Normally each session has ended its input already; this covers failures.
+      for (const session of this.sessions.values()) session.finish();
+    }
   }
 
   private remember(pod: V1Pod): void {
@@ -222,7 +273,9 @@ export class OvnTraceRun {
   }
 
   private plan(src: PlanEndpoint, dst: PlanEndpoint | undefined, service: OvnServiceTarget | undefined): RunnableLeg[] {
-    const skipDetrace = this.request.skipDetrace === true || this.detraceBlocked();
+    // ovn-detrace legs are planned unless the user skipped them; execute() drops them when a
+    // node cannot run ovn-detrace (known only once the node's ovn-detrace has started).
+    const skipDetrace = this.request.skipDetrace === true;
     const dest = this.request.destination;
     if (dest.kind === 'ip') return this.planToIp(src, dest.ip, skipDetrace);
     const legs: RunnableLeg[] = [];
@@ -312,34 +365,47 @@ export class OvnTraceRun {
     return skipDetrace ? [ovn, of] : [ovn, of, detraceLeg(of)];
   }
 
-  /** ovn-detrace needs a usable ovn-detrace and the NB on every node; otherwise skip it with a warning. */
-  private detraceBlocked(): boolean {
-    if (this.request.skipDetrace) return true;
-    for (const [name, probe] of this.probes) {
-      if (probe.detraceUnavailable) {
-        this.warn(`skipped ovn-detrace on node ${name}: ${probe.detraceUnavailable}`);
-        return true;
-      }
-    }
-    return false;
+  /**
+   * ovn-detrace needs a usable ovn-detrace and the NB on every node; otherwise every detrace leg
+   * is skipped, with a warning naming the first node (in probe order) that cannot run it.
+   */
+  private async detraceDecision(): Promise<{ blocked: boolean; warnings: string[] }> {
+    if (this.request.skipDetrace) return { blocked: true, warnings: [] };
+    const names = [...this.probes.keys()];
+    const problems = await Promise.all(names.map((name) => this.detraceProblem(name)));
+    const i = problems.findIndex((p) => p !== undefined);
+    if (i < 0) return { blocked: false, warnings: [] };
+    return { blocked: true, warnings: [`skipped ovn-detrace on node ${names[i]}: ${problems[i]}`] };
   }
 
-  /** Runs every leg (concurrently, dependencies first) and emits them in plan order. */
-  private async execute(legs: RunnableLeg[], srcEp: OvnPodEndpoint, dstEp: OvnPodEndpoint | undefined): Promise<void> {
-    for (const leg of legs) {
-      this.emit({ type: 'leg-started', legId: leg.id, tool: leg.tool, direction: leg.direction, node: leg.node, description: leg.description });
+  /**
+   * Why a node cannot run ovn-detrace, or undefined when it can. The node's ovn-detrace process
+   * answers when it loaded its databases (usable) or found no ovn-detrace; otherwise (the NB is
+   * unreachable, or the process ended early) the probe's own check decides, as it always did,
+   * and the node's detrace legs run one process each.
+   */
+  private async detraceProblem(name: string): Promise<string | undefined> {
+    const probe = this.probes.get(name)!;
+    const session = this.sessions.get(name);
+    if (session && !probe.nbUnreachable) {
+      const ready = await session.readiness;
+      if (ready.usable) return undefined;
+      if (ready.certain) return ready.reason;
     }
-    const done = new Map<string, Promise<{ evaluated: EvaluatedLeg; out?: CommandOutput }>>();
-    const results: Array<EvaluatedLeg | undefined> = new Array(legs.length);
-    let next = 0;
-    const release = () => {
-      while (next < legs.length && results[next]) {
-        const { leg } = results[next]!;
-        for (const observation of leg.observations) this.emit({ type: 'observation', legId: leg.id, observation });
-        this.emit({ type: 'leg-finished', leg });
-        next++;
-      }
-    };
+    session?.stop();
+    this.sessions.delete(name);
+    const out = await this.runners.get(name)!.run({ argv: detraceCheckArgv(name), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal });
+    return detraceUnavailableReason(splitProbeSections(out.stdout));
+  }
+
+  /**
+   * Runs every leg (concurrently, dependencies first) and emits them in plan order. Legs other
+   * than ovn-detrace start at once; the events wait until it is known whether the ovn-detrace
+   * legs run, so the stream is the same as if that had been known from the start.
+   */
+  private async execute(planned: RunnableLeg[], srcEp: OvnPodEndpoint, dstEp: OvnPodEndpoint | undefined): Promise<void> {
+    this.held = [];
+    const done = new Map<string, Promise<LegRun>>();
     let running = 0;
     const queue: Array<() => void> = [];
     const slot = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -352,17 +418,32 @@ export class OvnTraceRun {
         queue.shift()?.();
       }
     };
-    const ovnLegsDone = () => Promise.all(legs.filter((l) => l.tool === 'ovn-trace').map((l) => done.get(l.id)));
+    const ovnLegsDone = () => Promise.all(planned.filter((l) => l.tool === 'ovn-trace').map((l) => done.get(l.id)));
 
-    const runLeg = async (leg: RunnableLeg): Promise<{ evaluated: EvaluatedLeg; out?: CommandOutput }> => {
+    const runLeg = async (leg: RunnableLeg): Promise<LegRun> => {
       const deps = await Promise.all((leg.after ?? []).map((id) => done.get(id)));
       const runner = this.runners.get(leg.node)!;
       let argv = leg.argv;
       let stdin: string | undefined;
+      let out: CommandOutput | undefined;
       if (leg.tool === 'ovn-detrace') {
-        const of = deps[0];
-        if (!of?.out || of.evaluated.leg.verdict === 'error') return { evaluated: this.skippedLeg(leg, 'its ofproto/trace did not run') };
-        stdin = of.out.stdout;
+        const session = this.sessions.get(leg.node);
+        try {
+          const of = deps[0];
+          if (!of?.out || of.evaluated.leg.verdict === 'error') return { evaluated: this.skippedLeg(leg, 'its ofproto/trace did not run') };
+          stdin = of.out.stdout;
+          if (session) {
+            try {
+              out = await session.annotate(leg.id, stdin);
+            } catch (err) {
+              // The shared process ended: this leg runs on its own, as a separate ovn-detrace.
+              if (!(err instanceof DetraceSessionEndedError)) throw err;
+              this.log(5, `ovn-detrace on ${session.target}: ${err.message}; running ${leg.id} separately`);
+            }
+          }
+        } finally {
+          session?.release(leg.id);
+        }
       }
       if (leg.receiving) {
         const sending = deps[0]?.evaluated.ofproto;
@@ -373,7 +454,7 @@ export class OvnTraceRun {
         argv = ofprotoTraceArgv(receivingNodeFlow({ tunnelPort: leg.receiving.tunnelPort, arrival, packet: leg.receiving.packet, ...(leg.receiving.srcNodeIp ? { srcNodeIp: leg.receiving.srcNodeIp } : {}), ...(leg.receiving.dstNodeIp ? { dstNodeIp: leg.receiving.dstNodeIp } : {}) }));
       }
       const planned = { ...leg, argv };
-      const out = await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
+      out ??= await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
       let evaluated: EvaluatedLeg;
       if (leg.tool === 'ovn-trace') evaluated = evaluateOvnTraceLeg(planned, out);
       else if (leg.tool === 'ovn-detrace') evaluated = evaluateDetraceLeg(planned, out);
@@ -388,19 +469,51 @@ export class OvnTraceRun {
       if (evaluated.leg.verdict === 'dropped' || evaluated.leg.verdict === 'rejected') await this.attribute(evaluated, leg, srcEp, dstEp);
       return { evaluated, out };
     };
-
-    const all = legs.map((leg, i) => {
-      const p = runLeg(leg).catch((err: unknown) => {
+    const start = (leg: RunnableLeg) => {
+      const p = runLeg(leg).catch((err: unknown): LegRun => {
         if (this.ctx.signal.aborted) throw err;
         return { evaluated: this.skippedLeg(leg, (err as Error).message, 'error') };
       });
+      // Awaited below; until then a cancelled leg must not count as an unhandled rejection.
+      p.catch(() => undefined);
       done.set(leg.id, p);
-      return p.then((r) => {
-        results[i] = r.evaluated;
-        release();
-      });
-    });
-    await Promise.all(all);
+    };
+
+    for (const leg of planned) if (leg.tool !== 'ovn-detrace') start(leg);
+    const decision = await this.detraceDecision();
+    const legs = decision.blocked ? planned.filter((l) => l.tool !== 'ovn-detrace') : planned;
+    const held = this.held;
+    this.held = undefined;
+    for (const w of decision.warnings) this.warn(w);
+    for (const leg of legs) {
+      this.send({ type: 'leg-started', legId: leg.id, tool: leg.tool, direction: leg.direction, node: leg.node, description: leg.description });
+    }
+    for (const flush of held) flush();
+    if (decision.blocked) {
+      for (const session of this.sessions.values()) session.stop();
+    } else {
+      for (const [node, session] of this.sessions) session.expect(legs.filter((l) => l.tool === 'ovn-detrace' && l.node === node).map((l) => l.id));
+      for (const leg of legs) if (leg.tool === 'ovn-detrace') start(leg);
+    }
+
+    const results: Array<EvaluatedLeg | undefined> = new Array(legs.length);
+    let next = 0;
+    const release = () => {
+      while (next < legs.length && results[next]) {
+        const { leg } = results[next]!;
+        for (const observation of leg.observations) this.send({ type: 'observation', legId: leg.id, observation });
+        this.send({ type: 'leg-finished', leg });
+        next++;
+      }
+    };
+    await Promise.all(
+      legs.map((leg, i) =>
+        done.get(leg.id)!.then((r) => {
+          results[i] = r.evaluated;
+          release();
+        }),
+      ),
+    );
     this.correlate(results.filter((r): r is EvaluatedLeg => r !== undefined));
   }
 

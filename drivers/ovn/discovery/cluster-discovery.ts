@@ -82,11 +82,12 @@ export class OvnDiscoveryError extends CniTraceError {
 
 /**
  * Finds the namespace of the ovnkube-node pods: the given one, or the namespace of any pod
- * labelled `app=ovnkube-node` (ovn-kubernetes, openshift-ovn-kubernetes, ...).
+ * labelled `app=ovnkube-node` (ovn-kubernetes, openshift-ovn-kubernetes, ...). `known` is that
+ * list when the caller already has it (driver detection fetched it): no second look-up.
  */
-export async function findOvnNamespace(kube: KubeClient, override?: string): Promise<string> {
+export async function findOvnNamespace(kube: KubeClient, override?: string, known?: V1Pod[]): Promise<string> {
   if (override) return override;
-  const pods = await kube.listPods({ labelSelector: OVNKUBE_NODE_LABEL });
+  const pods = known ?? (await kube.listPods({ labelSelector: OVNKUBE_NODE_LABEL }));
   const ns = pods[0]?.metadata?.namespace;
   if (!ns) throw new OvnDiscoveryError('no pods labelled app=ovnkube-node in any namespace: is this an OVN-Kubernetes cluster? (use --ovn-namespace)');
   return ns;
@@ -109,11 +110,17 @@ export function toolsContainer(pod: V1Pod): string {
   return first;
 }
 
-/** Resolves a node: its zone, InternalIP and ovnkube-node pod (label + field selector). */
-export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, node: string): Promise<OvnNode> {
+/**
+ * Resolves a node: its zone, InternalIP and ovnkube-node pod (label + field selector). `known`:
+ * every pod labelled `app=ovnkube-node` in the cluster, already listed — the node's pod is then
+ * picked from it instead of asking the API again.
+ */
+export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, node: string, known?: V1Pod[]): Promise<OvnNode> {
   const [nodeObj, pods] = await Promise.all([
     kube.getNode(node),
-    kube.listPods({ namespace: ovnNamespace, labelSelector: OVNKUBE_NODE_LABEL, fieldSelector: `spec.nodeName=${node}` }),
+    known
+      ? Promise.resolve(known.filter((p) => p.metadata?.namespace === ovnNamespace && p.spec?.nodeName === node))
+      : kube.listPods({ namespace: ovnNamespace, labelSelector: OVNKUBE_NODE_LABEL, fieldSelector: `spec.nodeName=${node}` }),
   ]);
   const pod = pods[0];
   if (!pod?.metadata?.name) throw new OvnDiscoveryError(`no ovnkube-node pod on node ${node} in namespace ${ovnNamespace}`);

@@ -6,25 +6,43 @@ import { CONTAINER_PATHS, rtosPort, rtotsPort } from '../ovn-k-names.js';
  * and ovn-detrace's dependencies are there. The script is fixed text; the node name travels as a
  * positional argument, so nothing the user typed is parsed by the shell.
  */
-export const NODE_PROBE_SCRIPT = [
-  'section() { printf "=== %s\\n" "$1"; }',
-  'done_() { printf "=== rc %s\\n" "$1"; }',
+const PROBE_PRELUDE = ['section() { printf "=== %s\\n" "$1"; }', 'done_() { printf "=== rc %s\\n" "$1"; }'];
+const SECTION_ROUTER_PORTS = [
   'section router-ports',
   `ovn-sbctl --db ${CONTAINER_PATHS.sbSocket} --timeout=10 --format=json --columns=logical_port,mac find Port_Binding type=patch 2>&1; done_ $?`,
+];
+const SECTION_INTERFACES = [
   'section interfaces',
   `ovs-vsctl --db ${CONTAINER_PATHS.ovsDbSocket} --timeout=10 --format=json --columns=name,ofport,type,external_ids,options,mac_in_use list Interface 2>&1; done_ $?`,
-  'section ovn-trace',
-  'command -v ovn-trace 2>&1; done_ $?',
+];
+const SECTION_OVN_TRACE = ['section ovn-trace', 'command -v ovn-trace 2>&1; done_ $?'];
+const SECTION_OVN_DETRACE = [
   'section ovn-detrace',
   // ovn-detrace imports the Python "ovs" module at start: --help fails when it is missing.
   'if command -v ovn-detrace >/dev/null 2>&1; then ovn-detrace --help >/dev/null 2>&1 && echo usable || echo "ovn-detrace cannot start (Python ovs module missing?)"; else echo "ovn-detrace not installed"; false; fi; done_ $?',
-  'section nb',
-  `ovn-nbctl --db ${CONTAINER_PATHS.nbSocket} --timeout=5 get-connection 2>&1; done_ $?`,
-].join('\n');
+];
+const SECTION_NB = ['section nb', `ovn-nbctl --db ${CONTAINER_PATHS.nbSocket} --timeout=5 get-connection 2>&1; done_ $?`];
 
-/** Argv of the probe for one node. */
-export function nodeProbeArgv(node: string): string[] {
-  return ['sh', '-c', NODE_PROBE_SCRIPT, 'cni-trace-probe', node];
+export const NODE_PROBE_SCRIPT = [...PROBE_PRELUDE, ...SECTION_ROUTER_PORTS, ...SECTION_INTERFACES, ...SECTION_OVN_TRACE, ...SECTION_OVN_DETRACE, ...SECTION_NB].join('\n');
+
+/**
+ * The probe without the ovn-detrace check. That check starts Python (the slowest part of the
+ * probe, ~150 ms); the driver learns the same from the ovn-detrace process it starts alongside
+ * the probe and keeps for the detrace legs (see legs/detrace-session.ts).
+ */
+export const NODE_PROBE_SCRIPT_FAST = [...PROBE_PRELUDE, ...SECTION_ROUTER_PORTS, ...SECTION_INTERFACES, ...SECTION_OVN_TRACE, ...SECTION_NB].join('\n');
+
+/** The ovn-detrace check alone (its `ovn-detrace` and `nb` sections), for when the session cannot tell. */
+export const DETRACE_CHECK_SCRIPT = [...PROBE_PRELUDE, ...SECTION_OVN_DETRACE, ...SECTION_NB].join('\n');
+
+/** Argv of the probe for one node (`detrace: false`: without the ovn-detrace check). */
+export function nodeProbeArgv(node: string, options: { detrace?: boolean } = {}): string[] {
+  return ['sh', '-c', options.detrace === false ? NODE_PROBE_SCRIPT_FAST : NODE_PROBE_SCRIPT, 'cni-trace-probe', node];
+}
+
+/** Argv of the ovn-detrace check alone. */
+export function detraceCheckArgv(node: string): string[] {
+  return ['sh', '-c', DETRACE_CHECK_SCRIPT, 'cni-trace-probe', node];
 }
 
 /** An OVS interface on the node. */
@@ -45,8 +63,12 @@ export interface NodeProbe {
   rtotsMac?: string;
   interfaces: OvsInterface[];
   ovnTraceAvailable: boolean;
-  /** Why ovn-detrace cannot run, or undefined when it can. */
+  /** Why ovn-detrace cannot run, or undefined when it can (or was not checked). */
   detraceUnavailable?: string;
+  /** False when the probe ran without the ovn-detrace check (then see `nbUnreachable`). */
+  detraceChecked: boolean;
+  /** Why the NB database cannot be reached from the node, or undefined when it can. */
+  nbUnreachable?: string;
   /** Problems met while probing (failed sections), in words. */
   errors: string[];
 }
@@ -97,11 +119,14 @@ function scalar(v: unknown): unknown {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Parses the probe's output for `node`. Pure. */
-export function parseNodeProbe(node: string, text: string): NodeProbe {
+/**
+ * Parses the probe's output for `node`. Pure. `detraceChecked: false` for the probe run without
+ * the ovn-detrace check ({@link NODE_PROBE_SCRIPT_FAST}).
+ */
+export function parseNodeProbe(node: string, text: string, options: { detraceChecked?: boolean } = {}): NodeProbe {
   const sections = splitProbeSections(text);
   const errors: string[] = [];
-  const probe: NodeProbe = { interfaces: [], ovnTraceAvailable: false, errors };
+  const probe: NodeProbe = { interfaces: [], ovnTraceAvailable: false, errors, detraceChecked: options.detraceChecked !== false };
 
   const ports = sections.get('router-ports');
   if (!ports) errors.push('the SB query for router ports printed nothing');
@@ -137,14 +162,28 @@ export function parseNodeProbe(node: string, text: string): NodeProbe {
   }
 
   probe.ovnTraceAvailable = sections.get('ovn-trace')?.rc === 0;
-  const detrace = sections.get('ovn-detrace');
-  const nb = sections.get('nb');
-  if (!detrace || detrace.rc !== 0 || !/usable/.test(detrace.output)) {
-    probe.detraceUnavailable = detrace?.output.trim() || 'ovn-detrace check printed nothing';
-  } else if (!nb || nb.rc !== 0) {
-    probe.detraceUnavailable = `the NB database is not reachable from the node (${nb?.output.trim() || 'no answer'})`;
+  const nb = nbProblem(sections);
+  if (nb) probe.nbUnreachable = nb;
+  if (probe.detraceChecked) {
+    const why = detraceUnavailableReason(sections);
+    if (why) probe.detraceUnavailable = why;
   }
   return probe;
+}
+
+function nbProblem(sections: Map<string, { output: string; rc: number }>): string | undefined {
+  const nb = sections.get('nb');
+  return !nb || nb.rc !== 0 ? `the NB database is not reachable from the node (${nb?.output.trim() || 'no answer'})` : undefined;
+}
+
+/**
+ * Why ovn-detrace cannot run, from a probe's `ovn-detrace` and `nb` sections (the tool first,
+ * then the NB), or undefined when it can.
+ */
+export function detraceUnavailableReason(sections: Map<string, { output: string; rc: number }>): string | undefined {
+  const detrace = sections.get('ovn-detrace');
+  if (!detrace || detrace.rc !== 0 || !/usable/.test(detrace.output)) return detrace?.output.trim() || 'ovn-detrace check printed nothing';
+  return nbProblem(sections);
 }
 
 /** The OVS interface bound to a logical port (`external_ids:iface-id`). */
