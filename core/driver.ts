@@ -3,6 +3,7 @@ import type { Observable } from 'rxjs';
 import type { DriverEvent, LogLevel } from './events.js';
 import type { KubeClient } from './kube/kube-client.js';
 import type { TraceRequest } from './model.js';
+import type { TraceScope } from './trace-scope.js';
 
 /**
  * tsyringe token under which drivers are registered (multi-registration). Register with
@@ -23,6 +24,11 @@ export interface ClusterContext {
   kube(): KubeClient;
   /** Logs a line at a level (0 summary, 2 detail, 5 debug). */
   log(level: LogLevel, message: string): void;
+  /**
+   * Present when the trace runs in a batch ({@link traceAll}): values shared by the batch's
+   * traces (discovery, long-lived tool processes). Absent for a single trace.
+   */
+  readonly scope?: TraceScope;
 }
 
 /** What a driver may use while tracing. */

@@ -13,6 +13,8 @@ export type { TraceDriver, DriverDetection, ClusterContext, TraceContext } from 
 export { DriverRegistry, type DetectedDriver } from './driver-registry.js';
 export { CleanupTracker } from './cleanup-tracker.js';
 export { trace, traceToResult, type TraceOptions } from './tracer.js';
+export { traceAll, DEFAULT_TRACE_CONCURRENCY, type TraceAllOptions, type TraceOutcome } from './trace-all.js';
+export { TraceScope } from './trace-scope.js';
 export { createTraceRequest, TCP_SYN, DEFAULT_TTL, DEFAULT_TIMEOUT_SECONDS, type TraceRequestInput } from './request-defaults.js';
 export { validateTraceRequest, checkNamespace, checkObjectName } from './validate-request.js';
 export { combineLegVerdicts, isSuccess, type CombinedVerdict } from './verdict.js';

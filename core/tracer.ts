@@ -8,6 +8,7 @@ import type { DriverEvent, FinishedEvent, LogLevel, TraceEvent } from './events.
 import { KubeClient } from './kube/kube-client.js';
 import { loadKubeConfig, type KubeConfigOptions } from './kube/kube-config-loader.js';
 import type { Leg, ResolvedEndpoint, TraceRequest, TraceResult } from './model.js';
+import type { TraceScope } from './trace-scope.js';
 import { validateTraceRequest } from './validate-request.js';
 import { combineLegVerdicts } from './verdict.js';
 
@@ -21,6 +22,8 @@ export interface TraceOptions {
   logLevel?: LogLevel;
   /** Receives clean-up work started when the trace ends, so a process can wait for it. */
   cleanup?: CleanupTracker;
+  /** Values shared with the other traces of a batch (see {@link traceAll}); the caller closes it. */
+  scope?: TraceScope;
 }
 
 /** Grace added to the request timeout for the core's own deadline, so drivers report theirs first. */
@@ -47,6 +50,7 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
     const cluster: ClusterContext = {
       kube: () => (kube ??= new KubeClient(loadKubeConfig(options.kube instanceof KubeClient ? {} : options.kube))),
       log,
+      ...(options.scope ? { scope: options.scope } : {}),
     };
 
     const run = async () => {

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeconfigError } from '../errors.js';
+import { shareAgents } from './shared-agent.js';
 
 /** Where to find cluster credentials. */
 export interface KubeConfigOptions {
@@ -37,5 +38,5 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   if (!kc.getCurrentCluster()) {
     throw new KubeconfigError('no cluster in the kubeconfig; pass --kubeconfig, set KUBECONFIG or run inside a cluster');
   }
-  return kc;
+  return shareAgents(kc);
 }

@@ -51,7 +51,9 @@ export class OvnKubernetesDriver implements TraceDriver {
 
   async detect(cluster: ClusterContext): Promise<DriverDetection> {
     const kube = cluster.kube();
-    const pods = await kube.listPods({ labelSelector: OVNKUBE_NODE_LABEL });
+    const list = () => kube.listPods({ labelSelector: OVNKUBE_NODE_LABEL });
+    // A batch (scope) lists the ovnkube-node pods once for all its traces.
+    const pods = await (cluster.scope ? cluster.scope.shared('ovn-kubernetes:ovnkube-pods', list) : list());
     this.detected = { kube, pods, at: Date.now() };
     if (pods.length === 0) return { applies: false, reason: 'no pods labelled app=ovnkube-node' };
     const namespaces = [...new Set(pods.map((p) => p.metadata?.namespace))].join(', ');

@@ -3,6 +3,7 @@ import type { TraceContext } from '../../core/driver.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
 import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
+import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
 import { DropAttributor, type AttributionPeer } from './attribution/drop-attributor.js';
 import type { OvnPacket } from './commands/microflow.js';
@@ -60,6 +61,20 @@ export interface OvnTraceRunOptions {
   ovnkubePods?: V1Pod[];
 }
 
+/** A node as discovery left it: resolved, its runner, its probe. Shared by a batch's traces. */
+interface NodeSetup {
+  node: OvnNode;
+  runner: CommandRunner;
+  probe: NodeProbe;
+  probeMs: number;
+}
+
+/** Whether a node can run ovn-detrace, and whether its ovn-detrace process is the one to use. */
+interface DetraceAvailability {
+  problem?: string;
+  sessionUsable: boolean;
+}
+
 /** What running one leg produced. */
 interface LegRun {
   evaluated: EvaluatedLeg;
@@ -77,6 +92,8 @@ export class OvnTraceRun {
   private readonly nodes = new Map<string, OvnNode>();
   /** Per node, the ovn-detrace process that serves its detrace legs (started with the probe). */
   private readonly sessions = new Map<string, DetraceSession>();
+  /** The sessions this trace started (not those of a batch scope), which it ends. */
+  private readonly ownSessions = new Set<DetraceSession>();
   private podLabels = new Map<string, Record<string, string>>();
   /**
    * While set, events and log lines wait here: legs start before it is known whether the
@@ -153,18 +170,36 @@ export class OvnTraceRun {
 
     // Nodes involved, resolved and probed in parallel: one API look-up and one exec per node,
     // plus the node's ovn-detrace process, started now so its start-up overlaps everything else.
+    // In a batch (a scope), each node is set up once for all the batch's traces.
     const nodeNames = [...new Set([srcEp.node, ...(dstEp ? [dstEp.node] : [])])];
+    const scope = this.ctx.scope;
+    const wantDetrace = request.skipDetrace !== true;
+    const where = `${ovnNamespace}/${request.options?.local === true ? 'local' : 'exec'}`;
     await Promise.all(
       nodeNames.map(async (name) => {
-        const node = await resolveOvnNode(kube, ovnNamespace, name, known);
+        const setup = scope
+          ? await scope.shared(`ovn-kubernetes:node:${where}/${name}`, () => this.setUpNode(kube, ovnNamespace, name, known, scope.signal))
+          : await this.setUpNode(kube, ovnNamespace, name, known, this.ctx.signal, (runner) => {
+              if (!wantDetrace) return;
+              const own = new DetraceSession(runner, this.ctx.signal, COMMAND_TIMEOUT_MS);
+              this.ownSessions.add(own);
+              this.sessions.set(name, own);
+            });
+        const { node, runner, probe } = setup;
         this.nodes.set(name, node);
-        const runner = this.runnerFactory(node);
         this.runners.set(name, runner);
-        if (request.skipDetrace !== true) this.sessions.set(name, new DetraceSession(runner, this.ctx.signal, COMMAND_TIMEOUT_MS));
-        const out = await runner.run({ argv: nodeProbeArgv(name, { detrace: false }), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal });
-        const probe = parseNodeProbe(name, out.stdout, { detraceChecked: false });
+        if (scope && wantDetrace) {
+          this.sessions.set(
+            name,
+            scope.shared(`ovn-kubernetes:detrace:${where}/${name}`, () => {
+              const shared = new DetraceSession(runner, scope.signal, COMMAND_TIMEOUT_MS, { persistent: true });
+              scope.onClose(() => shared.finish());
+              return shared;
+            }),
+          );
+        }
         this.probes.set(name, probe);
-        this.log(5, `node ${name}: zone ${node.zone}, tools in ${runner.target}, rtos ${probe.rtosMac ?? '?'}, rtots ${probe.rtotsMac ?? '-'}, ${probe.interfaces.length} OVS interfaces (probe ${out.durationMs.toFixed(0)} ms)`);
+        this.log(5, `node ${name}: zone ${node.zone}, tools in ${runner.target}, rtos ${probe.rtosMac ?? '?'}, rtots ${probe.rtotsMac ?? '-'}, ${probe.interfaces.length} OVS interfaces (probe ${setup.probeMs.toFixed(0)} ms)`);
         for (const e of probe.errors) this.warn(`node ${name}: ${e}`);
         if (!probe.ovnTraceAvailable) this.warn(`node ${name}: ovn-trace is not available in ${runner.target}`);
       }),
@@ -185,8 +220,20 @@ export class OvnTraceRun {
       await this.execute(legs, srcEp, dstEp);
     } finally {
       // Normally each session has ended its input already; this covers failures.
-      for (const session of this.sessions.values()) session.finish();
+      for (const session of this.ownSessions) session.finish();
     }
+  }
+
+  /**
+   * Resolves a node and probes it. `onRunner` sees the node's runner before the probe starts
+   * (to start the node's ovn-detrace alongside it).
+   */
+  private async setUpNode(kube: KubeClient, ovnNamespace: string, name: string, known: V1Pod[] | undefined, signal: AbortSignal, onRunner?: (runner: CommandRunner) => void): Promise<NodeSetup> {
+    const node = await resolveOvnNode(kube, ovnNamespace, name, known);
+    const runner = this.runnerFactory(node);
+    onRunner?.(runner);
+    const out = await runner.run({ argv: nodeProbeArgv(name, { detrace: false }), timeoutMs: COMMAND_TIMEOUT_MS, signal });
+    return { node, runner, probe: parseNodeProbe(name, out.stdout, { detraceChecked: false }), probeMs: out.durationMs };
   }
 
   private remember(pod: V1Pod): void {
@@ -372,10 +419,21 @@ export class OvnTraceRun {
   private async detraceDecision(): Promise<{ blocked: boolean; warnings: string[] }> {
     if (this.request.skipDetrace) return { blocked: true, warnings: [] };
     const names = [...this.probes.keys()];
-    const problems = await Promise.all(names.map((name) => this.detraceProblem(name)));
-    const i = problems.findIndex((p) => p !== undefined);
+    const scope = this.ctx.scope;
+    const found = await Promise.all(
+      names.map((name) => {
+        const session = this.sessions.get(name);
+        const check = () => this.detraceAvailability(name, session, scope?.signal ?? this.ctx.signal);
+        // In a batch the answer is the node's, found once (its session is shared too).
+        return scope && session && !this.ownSessions.has(session) ? scope.shared(`ovn-kubernetes:detrace-check:${this.runners.get(name)!.target}`, check) : check();
+      }),
+    );
+    names.forEach((name, k) => {
+      if (!found[k]!.sessionUsable) this.sessions.delete(name);
+    });
+    const i = found.findIndex((f) => f.problem !== undefined);
     if (i < 0) return { blocked: false, warnings: [] };
-    return { blocked: true, warnings: [`skipped ovn-detrace on node ${names[i]}: ${problems[i]}`] };
+    return { blocked: true, warnings: [`skipped ovn-detrace on node ${names[i]}: ${found[i]!.problem}`] };
   }
 
   /**
@@ -384,18 +442,17 @@ export class OvnTraceRun {
    * unreachable, or the process ended early) the probe's own check decides, as it always did,
    * and the node's detrace legs run one process each.
    */
-  private async detraceProblem(name: string): Promise<string | undefined> {
+  private async detraceAvailability(name: string, session: DetraceSession | undefined, signal: AbortSignal): Promise<DetraceAvailability> {
     const probe = this.probes.get(name)!;
-    const session = this.sessions.get(name);
     if (session && !probe.nbUnreachable) {
       const ready = await session.readiness;
-      if (ready.usable) return undefined;
-      if (ready.certain) return ready.reason;
+      if (ready.usable) return { sessionUsable: true };
+      if (ready.certain) return { problem: ready.reason, sessionUsable: false };
     }
     session?.stop();
-    this.sessions.delete(name);
-    const out = await this.runners.get(name)!.run({ argv: detraceCheckArgv(name), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal });
-    return detraceUnavailableReason(splitProbeSections(out.stdout));
+    const out = await this.runners.get(name)!.run({ argv: detraceCheckArgv(name), timeoutMs: COMMAND_TIMEOUT_MS, signal });
+    const problem = detraceUnavailableReason(splitProbeSections(out.stdout));
+    return { ...(problem ? { problem } : {}), sessionUsable: false };
   }
 
   /**
@@ -490,7 +547,8 @@ export class OvnTraceRun {
     }
     for (const flush of held) flush();
     if (decision.blocked) {
-      for (const session of this.sessions.values()) session.stop();
+      // A batch's shared sessions stay for the other traces.
+      for (const session of this.ownSessions) session.stop();
     } else {
       for (const [node, session] of this.sessions) session.expect(legs.filter((l) => l.tool === 'ovn-detrace' && l.node === node).map((l) => l.id));
       for (const leg of legs) if (leg.tool === 'ovn-detrace') start(leg);
@@ -576,7 +634,7 @@ export class OvnTraceRun {
     try {
       const res = await new DropAttributor(this.ctx.kube(), this.ctx.signal).attribute(
         { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port: Number(port) } : {}) },
-        this.runners.get(plan.node)!,
+        this.lookupRunner(plan.node),
       );
       for (const l of res?.lookups ?? []) this.log(5, `attribution: ${l}`);
       if (res) {
@@ -589,6 +647,20 @@ export class OvnTraceRun {
       if (this.ctx.signal.aborted) throw err;
       this.warn(`could not name the policy behind the drop in ${plan.tool} ${plan.description}: ${(err as Error).message}`);
     }
+  }
+
+  /**
+   * The runner for attribution's read-only NB/SB look-ups on a node. In a batch the same look-up
+   * (the same dropping flow and ACL, hit by many traces) runs once for all of them.
+   */
+  private lookupRunner(node: string): CommandRunner {
+    const runner = this.runners.get(node)!;
+    const scope = this.ctx.scope;
+    if (!scope) return runner;
+    return {
+      target: runner.target,
+      run: (spec) => scope.shared(`ovn-kubernetes:lookup:${runner.target}:${spec.argv.join('\0')}`, () => runner.run({ ...spec, signal: scope.signal })),
+    };
   }
 
   /**

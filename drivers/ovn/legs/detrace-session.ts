@@ -96,7 +96,9 @@ export class DetraceSession {
   private readonly input = new InputQueue();
   private readonly nonce = randomBytes(6).toString('hex');
   private readonly abort = new AbortController();
-  private readonly segments = new Map<string, Segment>();
+  /** Legs fed and not yet answered, by segment number (unique even when traces share the session). */
+  private readonly segments = new Map<number, Segment>();
+  private nextSegment = 0;
   private readonly open = new Set<string>();
   private partial = '';
   private stdout = '';
@@ -111,10 +113,16 @@ export class DetraceSession {
   /** Where the session runs (the runner's target). */
   readonly target: string;
 
+  /**
+   * @param signal stops the process (a trace's signal, or a batch scope's for a shared session)
+   * @param options.persistent the session serves several traces: its input stays open until
+   *   {@link finish}, whatever legs are expected or released
+   */
   constructor(
     private readonly runner: CommandRunner,
     signal: AbortSignal,
     timeoutMs: number,
+    private readonly options: { persistent?: boolean } = {},
   ) {
     this.target = runner.target;
     this.readiness = new Promise((r) => (this.resolveReady = r));
@@ -141,6 +149,7 @@ export class DetraceSession {
 
   /** Says which legs will come, so standard input can be closed once each was fed or released. */
   expect(legIds: Iterable<string>): void {
+    if (this.options.persistent) return;
     for (const id of legIds) this.open.add(id);
     if (this.open.size === 0) this.input.end();
   }
@@ -152,17 +161,18 @@ export class DetraceSession {
   annotate(legId: string, ofprotoStdout: string): Promise<CommandOutput> {
     if (this.ended !== undefined) return Promise.reject(new DetraceSessionEndedError(this.ended));
     return new Promise<CommandOutput>((resolve, reject) => {
-      this.segments.set(legId, { startedAt: performance.now(), lines: [], stderrFrom: this.stderr.length, collecting: false, resolve, reject });
+      const n = this.nextSegment++;
+      this.segments.set(n, { startedAt: performance.now(), lines: [], stderrFrom: this.stderr.length, collecting: false, resolve, reject });
       const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
       // The empty line stands for the end of input of a separate run.
-      this.input.push(`${this.marker(`begin ${legId}`)}\n${body}\n${this.marker(`end ${legId}`)}\n`);
+      this.input.push(`${this.marker(`begin ${n}`)}\n${body}\n${this.marker(`end ${n}`)}\n`);
       this.release(legId);
     });
   }
 
   /** A leg that will not be fed (its ofproto/trace did not run); the last one closes the input. */
   release(legId: string): void {
-    if (!this.open.delete(legId)) return;
+    if (this.options.persistent || !this.open.delete(legId)) return;
     if (this.open.size === 0) this.input.end();
   }
 
@@ -194,14 +204,15 @@ export class DetraceSession {
       }
       return;
     }
-    const m = line.startsWith(`cni-trace-detrace-${this.nonce} `) ? /^\S+ (begin|end) (.+)$/.exec(line) : null;
+    const m = line.startsWith(`cni-trace-detrace-${this.nonce} `) ? /^\S+ (begin|end) (\d+)$/.exec(line) : null;
     if (m) {
-      const seg = this.segments.get(m[2]!);
+      const n = Number(m[2]);
+      const seg = this.segments.get(n);
       if (!seg) return;
       if (m[1] === 'begin') seg.collecting = true;
       else {
         seg.collecting = false;
-        this.segments.delete(m[2]!);
+        this.segments.delete(n);
         seg.resolve({
           stdout: seg.lines.map((l) => `${l}\n`).join(''),
           // Start-up messages belong to every leg, as each separate run prints them.
