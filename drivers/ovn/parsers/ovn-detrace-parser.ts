@@ -17,7 +17,8 @@ import type {
   OvnDetraceParseOptions,
 } from './ovn-detrace-types.js';
 
-const RECORD = /^( *)\* (.*)$/;
+/** A line terminator other than `\n`: a line holding one does not match the `(.*)$` patterns. */
+const OTHER_TERMINATOR = /[\r\u2028\u2029]/;
 // ovn-detrace's own cookie regex (24.09+ also accepts `cookie=`, for dump-flows input).
 const COOKIE = /cookie[ =](0x[0-9a-fA-F]+)/;
 const TABLE_LINE = /^(\d+)\. (.*)$/;
@@ -36,6 +37,8 @@ function databaseOf(text: string): 'NB' | 'SB' | 'OVS' | undefined {
 /** Parses one ovn-detrace run (stdout; pass stderr and the exit code through `options`). */
 export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = {}): OvnDetrace {
   const lines = text.split('\n');
+  // Almost never true; when false, no line needs its own terminator check.
+  const oddTerminators = OTHER_TERMINATOR.test(text);
   const result: OvnDetrace = { style: 'stripped', flows: [], echoedText: '', unavailableDatabases: [], errors: [], orphanRecords: [] };
   const echoed: string[] = [];
   let cookieFlow: DetraceFlow | undefined;
@@ -78,11 +81,12 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
     }
     inPythonError = false;
 
-    const rec = RECORD.exec(raw);
-    if (rec) {
+    // `<spaces>* <body>` (checked by hand: a regex capture per line is most of the parse time).
+    let spaces = 0;
+    while (raw.charCodeAt(spaces) === 32) spaces++;
+    if (raw.charCodeAt(spaces) === 42 /* * */ && raw.charCodeAt(spaces + 1) === 32 && !(oddTerminators && OTHER_TERMINATOR.test(raw))) {
       recordsSinceEcho = true;
-      const spaces = rec[1].length;
-      const body = rec[2];
+      const body = raw.slice(spaces + 2);
       // print_p indents by level*4+2, print_h (NB hints, duplicate markers) by level*4+3.
       const isHint = spaces % 4 === 3;
       if (isHint) {
@@ -148,9 +152,11 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
       pendingDatapath = undefined;
       recordsSinceEcho = false;
     }
-    const cookie = COOKIE.exec(trimmed);
-    const table = TABLE_LINE.exec(trimmed);
-    const port = IN_PORT.exec(trimmed) ?? OUTPUT_PORT.exec(trimmed);
+    // Cheap tests first: most echoed lines are actions without a cookie or a port.
+    const cookie = trimmed.includes('cookie') ? COOKIE.exec(trimmed) : null;
+    const digit = trimmed.charCodeAt(0) >= 48 && trimmed.charCodeAt(0) <= 57;
+    const table = digit ? TABLE_LINE.exec(trimmed) : null;
+    const port = (digit ? IN_PORT.exec(trimmed) : null) ?? (trimmed.startsWith('output:') ? OUTPUT_PORT.exec(trimmed) : null);
     if (!cookie && !port) continue;
     const flow: DetraceFlow = { line: lineNo, text: trimmed, records: [], duplicateCookie: false };
     if (table) flow.tableId = Number(table[1]);

@@ -186,9 +186,10 @@ class Analyzer {
     table: OvnTraceTableNode | undefined,
     continues: boolean,
   ): { outputs: number; message?: string; omitted?: boolean } {
-    const ref = table ? tableRef(table) : undefined;
+    // The table reference is built only for the lines that record one (most lines record nothing).
     switch (node.kind) {
       case 'output': {
+        const ref = table ? tableRef(table) : undefined;
         const output = {
           port: node.port,
           line: node.line,
@@ -208,6 +209,9 @@ class Analyzer {
       case 'comment':
         return { outputs: 0, message: node.text, omitted: node.text.startsWith('/* omitting output') };
       case 'action': {
+        // Both patterns start with "ct_".
+        if (!node.text.startsWith('ct_')) return { outputs: 0 };
+        const ref = table ? tableRef(table) : undefined;
         const lb = LB_ACTION.exec(node.text);
         if (lb) {
           const backends = backendsOf(lb[2]);

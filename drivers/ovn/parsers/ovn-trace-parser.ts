@@ -93,6 +93,9 @@ function headerNode(text: string, line: number): OvnTracePipelineNode | OvnTrace
 }
 
 function tableNode(text: string, line: number): OvnTraceTableNode | undefined {
+  // Every table line starts with its number: skip the three patterns for all other lines.
+  const c = text.charCodeAt(0);
+  if (c < 48 || c > 57) return undefined;
   let m = TABLE_WITH_SOURCE.exec(text);
   if (m) {
     return {
@@ -117,12 +120,24 @@ function tableNode(text: string, line: number): OvnTraceTableNode | undefined {
 /** A leaf line (not a header, not a table) in either format. */
 function lineNode(text: string, line: number): OvnTraceNode {
   const base = { text, line, depth: 0, children: [] as OvnTraceNode[] };
-  let m = OUTPUT_COMMENT.exec(text);
-  if (m) return { kind: 'output', port: m[1], type: m[2], ...base };
-  if ((m = MINIMAL_OUTPUT.exec(text))) return { kind: 'output', port: m[1], ...base };
-  if (text.startsWith('*** ')) return { kind: 'error', ...base };
-  if ((m = OPENFLOW.exec(text))) return { kind: 'openflow', cookie: m[1].toLowerCase(), ...base };
-  if (text.startsWith('/*') && /\*\/;?$/.test(text)) return { kind: 'comment', ...base };
+  // Dispatch on the first character: each pattern below starts with a fixed one, and most lines
+  // are plain actions that match none.
+  let m: RegExpExecArray | null;
+  switch (text.charCodeAt(0)) {
+    case 47 /* / */:
+      if ((m = OUTPUT_COMMENT.exec(text))) return { kind: 'output', port: m[1], type: m[2], ...base };
+      if (text.startsWith('/*') && /\*\/;?$/.test(text)) return { kind: 'comment', ...base };
+      break;
+    case 111 /* o */:
+      if ((m = MINIMAL_OUTPUT.exec(text))) return { kind: 'output', port: m[1], ...base };
+      break;
+    case 42 /* * */:
+      if (text.startsWith('*** ')) return { kind: 'error', ...base };
+      break;
+    case 99 /* c */:
+      if ((m = OPENFLOW.exec(text))) return { kind: 'openflow', cookie: m[1].toLowerCase(), ...base };
+      break;
+  }
   return { kind: 'action', ...base };
 }
 
@@ -130,11 +145,14 @@ function lineNode(text: string, line: number): OvnTraceNode {
 function parseDetailed(lines: string[], start: number, end: number): OvnTraceNode[] {
   const roots: OvnTraceNode[] = [];
   const layout = new TraceLayout<OvnTraceNode>();
+  // Each line is trimmed once: as the next line of one iteration, then as the current one.
+  let ahead: string | undefined;
   for (let i = start; i < end; i++) {
     const raw = lines[i];
-    const text = raw.trim();
+    const text = ahead ?? raw.trim();
+    ahead = undefined;
     if (!text) continue;
-    const next = i + 1 < end ? lines[i + 1].trim() : '';
+    const next = i + 1 < end ? (ahead = lines[i + 1].trim()) : '';
     // A header is the line above a run of dashes of its own length.
     const isHeader = next.length === text.length && /^-+$/.test(next);
     const node = isHeader ? headerNode(text, i + 1) : (tableNode(text, i + 1) ?? lineNode(text, i + 1));
@@ -142,7 +160,10 @@ function parseDetailed(lines: string[], start: number, end: number): OvnTraceNod
     node.depth = isHeader || node.kind === 'table' ? depth : (parent?.depth ?? 0);
     (parent ? parent.children : roots).push(node);
     if (node.kind === 'action' && parent?.kind === 'table') parent.actions.push(text);
-    if (isHeader) i++; // skip the underline
+    if (isHeader) {
+      i++; // skip the underline
+      ahead = undefined;
+    }
   }
   return roots;
 }
@@ -203,6 +224,8 @@ export function parseOvnTrace(text: string, options: OvnTraceParseOptions = {}):
   let current: { format?: OvnTraceFormat; start: number; end: number } = { start: 0, end: lines.length };
   let sawBanner = false;
   for (let i = 0; i < lines.length; i++) {
+    // An indented line can only be a banner (all contain '#'); microflow and error lines are not indented.
+    if (lines[i].charCodeAt(0) === 32 && !lines[i].includes('#')) continue;
     const t = lines[i].trim();
     const banner = BANNERS[t];
     if (banner) {

@@ -1,0 +1,128 @@
+/**
+ * Benchmark 3: parser throughput (MB/s, 1 MB = 10^6 bytes of tool output) of the ovn-trace,
+ * ofproto/trace and ovn-detrace parsers on large real outputs captured at bench time, and the
+ * time to parse a 10,000-line ovn-trace, warm and as the first parse of a new process.
+ *
+ * The baseline is what ovnkube-trace does with the same text: one regular-expression search
+ * for its success string (plus splitting into lines, which any line parser pays). It shows how
+ * far a full parse is from merely reading the text; the targets are absolute.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { parseOvnDetrace } from '../../drivers/ovn/parsers/ovn-detrace-parser.js';
+import { parseOvnTrace } from '../../drivers/ovn/parsers/ovn-trace-parser.js';
+import { parseOfprotoTrace } from '../../drivers/ovs-common/ofproto-trace-parser.js';
+import type { BenchOptions, BenchmarkResult, ResultRow } from '../harness/bench-types.js';
+import { distPath, resultsDir } from '../harness/bench-paths.js';
+import { guard } from '../harness/resource-guard.js';
+import { atLeast, atMost, median, round, row, stat } from '../harness/stats.js';
+import { captureLargeOutputs } from './capture-large-outputs.js';
+
+/** Lines of a text (as the parsers count them). */
+function lineCount(text: string): number {
+  return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+}
+
+/** Wall times of `runs` calls of fn after `warmup` unmeasured ones. */
+function timeCalls(fn: () => unknown, warmup: number, runs: number): number[] {
+  for (let i = 0; i < warmup; i++) fn();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    out.push(performance.now() - t0);
+  }
+  return out;
+}
+
+/** MB/s for each time sample of parsing `bytes`. */
+function throughput(bytes: number, ms: number[]): number[] {
+  return ms.map((t) => bytes / 1e6 / (t / 1000));
+}
+
+/** One parse of `file` with `fn` of `module`, in a new Node process: the parse time (ms) it reports. */
+function coldParse(module: string, fn: string, file: string): Promise<number> {
+  const script = `import { readFileSync } from 'node:fs';
+const { ${fn} } = await import(${JSON.stringify(module)});
+const text = readFileSync(${JSON.stringify(file)}, 'utf8');
+const t0 = performance.now();
+${fn}(text);
+process.stdout.write(String(performance.now() - t0));`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const forget = guard.addChild('cold parse', child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      void forget();
+      const ms = Number(out);
+      if (code !== 0 || !Number.isFinite(ms)) reject(new Error(`cold parse failed (exit ${code}): ${err.trim()}`));
+      else resolve(ms);
+    });
+  });
+}
+
+export async function parserBench(opts: BenchOptions): Promise<BenchmarkResult> {
+  const started = performance.now();
+  const saveDir = join(resultsDir, opts.quick ? 'captures-quick' : 'captures');
+  opts.log(`parsers: capturing large outputs (${opts.quick ? 'quick' : 'full'} scenario) into ${saveDir}`);
+  const cap = await captureLargeOutputs(opts.quick, saveDir);
+  const inputs = [
+    { id: 'ovn-trace', text: cap.ovnTrace, parse: (t: string) => parseOvnTrace(t), check: /output to "/ },
+    { id: 'ofproto/trace', text: cap.ofprotoTrace, parse: (t: string) => parseOfprotoTrace(t), check: /-> output to kernel tunnel/ },
+    { id: 'ovn-detrace', text: cap.ovnDetrace, parse: (t: string) => parseOvnDetrace(t), check: /Logical flow/ },
+  ];
+  // Each sample is short: many of them make the median steady on shared cores.
+  const samples = opts.quick ? opts.runs : Math.max(opts.runs, 25);
+  const rows: ResultRow[] = [];
+  const sizes: Record<string, { bytes: number; lines: number }> = {};
+  for (const input of inputs) {
+    const bytes = Buffer.byteLength(input.text);
+    sizes[input.id] = { bytes, lines: lineCount(input.text) };
+    // Interleaved per sample: baseline, then parser.
+    const base: number[] = [];
+    const cand: number[] = [];
+    for (let i = 0; i < 3; i++) input.parse(input.text);
+    for (let i = 0; i < samples; i++) {
+      base.push(...timeCalls(() => input.text.split('\n').length + Number(input.check.test(input.text)), 0, 1));
+      cand.push(...timeCalls(() => input.parse(input.text), 0, 1));
+    }
+    rows.push(
+      row(
+        `${input.id} parser throughput (${(bytes / 1e6).toFixed(2)} MB, ${sizes[input.id]!.lines} lines)`,
+        stat(`parse${input.id === 'ofproto/trace' ? ' (drivers/ovs-common)' : ''}`, 'MB/s', throughput(bytes, cand)),
+        atLeast(50, 'MB/s'),
+        stat('split + 1 regex search', 'MB/s', throughput(bytes, base)),
+      ),
+    );
+  }
+
+  // The 10,000-line trace: warm (same method as above) and as a new process's first parse.
+  const ovn = inputs[0]!;
+  const warm = timeCalls(() => ovn.parse(ovn.text), 3, samples);
+  const coldRuns: number[] = [];
+  const file = join(saveDir, 'ovn-trace.txt');
+  for (let i = 0; i < Math.max(opts.runs, opts.quick ? 1 : 7); i++) coldRuns.push(await coldParse(distPath('drivers', 'ovn', 'parsers', 'ovn-trace-parser.js'), 'parseOvnTrace', file));
+  const lines = sizes['ovn-trace']!.lines;
+  rows.push(row(`ovn-trace of ${lines} lines: parse time, warm`, stat('parse (warm)', 'ms', warm), atMost(50, 'ms')));
+  rows.push(row(`ovn-trace of ${lines} lines: first parse in a new process`, stat('parse (cold)', 'ms', coldRuns), atMost(50, 'ms'), stat('same parse, warm', 'ms', warm)));
+
+  return {
+    id: 'parsers',
+    title: 'Parser throughput on large real outputs',
+    status: 'ok',
+    runs: samples,
+    rows,
+    notes: [
+      `captured at bench time from scenario ${cap.scenario.name} (${cap.scenario.pods} pods on ${cap.scenario.nodes} node, ${cap.scenario.networkPolicies} NetworkPolicies, ${cap.scenario.services} Services): a broadcast UDP packet traced by ovn-trace and ofproto/trace, and ovn-detrace on that ofproto/trace; files in bench/results/${opts.quick ? 'captures-quick' : 'captures'}/`,
+      `sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v.bytes / 1e6).toFixed(2)} MB / ${v.lines} lines`).join('; ')}`,
+      `${opts.quick ? '' : lines >= 10_000 ? '' : `the ovn-trace capture has only ${lines} lines (< 10,000); `}cold = the first parse after importing the parser in a new Node process (${coldRuns.length} processes), warm = after 3 parses`,
+      'the ofproto/trace parser lives in drivers/ovs-common (outside what this work may change)',
+    ],
+    details: { sizes, warmMedianMs: round(median(warm)) },
+    durationMs: Math.round(performance.now() - started),
+  };
+}
