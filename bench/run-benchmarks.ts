@@ -2,6 +2,7 @@
  * Runs the benchmarks and assembles the report. Each benchmark module is imported only when it
  * runs, so one that cannot load (a driver still being written) fails alone, as a `failed` entry.
  */
+import { loadavg } from 'node:os';
 import { BENCH_SCHEMA, type BenchOptions, type BenchReport, type BenchmarkResult } from './harness/bench-types.js';
 import { distName } from './harness/bench-paths.js';
 import { machineInfo } from './harness/machine-info.js';
@@ -44,6 +45,7 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
   if (unknown.length) throw new Error(`unknown benchmark(s): ${unknown.join(', ')} (known: ${BENCHMARKS.map((b) => b.id).join(', ')})`);
   const selected = BENCHMARKS.filter((b) => !options.only?.length || options.only.includes(b.id));
   const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
   const results: BenchmarkResult[] = [];
   for (const entry of selected) {
     log(`bench: ${entry.id} ...`);
@@ -76,6 +78,7 @@ export async function runBenchmarks(options: RunOptions): Promise<BenchReport> {
     quick: options.quick,
     dist: distName(),
     machine: machineInfo(),
+    load: { start: loadAtStart, end: loadavg().map((l) => Math.round(l * 100) / 100) },
     benchmarks: results,
   };
 }

@@ -79,6 +79,8 @@ export interface BenchReport {
   /** Build directory of the code under test (relative to the repository). */
   dist: string;
   machine: MachineInfo;
+  /** 1-, 5- and 15-minute load averages when the run started and ended (other work on the machine). */
+  load: { start: number[]; end: number[] };
   benchmarks: BenchmarkResult[];
 }
 

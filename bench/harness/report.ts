@@ -57,5 +57,6 @@ export function machineMarkdown(report: BenchReport): string {
     `- memory: ${m.memoryMB} MB`,
     `- Node ${m.node}, ${m.platform}, kernel ${m.kernel}`,
     `- Open vSwitch ${m.ovs}, OVN ${m.ovn}`,
+    `- load average (1, 5, 15 min) at the start ${report.load.start.join(', ')}, at the end ${report.load.end.join(', ')}`,
   ].join('\n');
 }

@@ -19,6 +19,12 @@ export interface CommandSpec {
   onStdout?: (text: string) => void;
   /** Receives standard error as it arrives; the whole text is still returned at the end. */
   onStderr?: (text: string) => void;
+  /**
+   * With `onStdout`/`onStderr`: the callbacks are the only consumers, so the runner does not
+   * also keep the text (the result's stdout/stderr are then empty). For long-lived sessions,
+   * whose whole output would otherwise be held until they end.
+   */
+  discardOutput?: boolean;
   /** Per-command timeout in milliseconds. */
   timeoutMs?: number;
   /** Cancels the command (the process is killed or the exec stream closed). */

@@ -20,13 +20,14 @@ export interface LocalCommandRunnerOptions {
  * An execa output option that shows each chunk to `fn` and passes it on unchanged (`binary`: the
  * bytes are not split into lines, so the returned text is the same as without it).
  */
-function observe(fn: (text: string) => void) {
+function observe(fn: (text: string) => void, keep: boolean) {
   const decoder = new StringDecoder('utf8');
   return {
     *transform(chunk: unknown) {
       const text = decoder.write(Buffer.from(chunk as Uint8Array));
       if (text) fn(text);
-      yield chunk;
+      // Not passed on: execa then keeps nothing (discardOutput).
+      if (keep) yield chunk;
     },
     binary: true,
   };
@@ -50,8 +51,8 @@ export class LocalCommandRunner implements CommandRunner {
       reject: false,
       input: spec.stdinChunks ? undefined : spec.stdin,
       stdin: spec.stdinChunks ?? (spec.stdin === undefined ? 'ignore' : undefined),
-      ...(spec.onStdout ? { stdout: observe(spec.onStdout) } : {}),
-      ...(spec.onStderr ? { stderr: observe(spec.onStderr) } : {}),
+      ...(spec.onStdout ? { stdout: observe(spec.onStdout, !spec.discardOutput) } : {}),
+      ...(spec.onStderr ? { stderr: observe(spec.onStderr, !spec.discardOutput) } : {}),
       timeout: spec.timeoutMs,
       cancelSignal: spec.signal,
       forceKillAfterDelay: 2000,

@@ -16,12 +16,15 @@ class TextSink extends Writable {
   private readonly chunks: Buffer[] = [];
   private readonly decoder = new StringDecoder('utf8');
 
-  constructor(private readonly onText?: (text: string) => void) {
+  constructor(
+    private readonly onText?: (text: string) => void,
+    private readonly keep = true,
+  ) {
     super();
   }
 
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
-    this.chunks.push(Buffer.from(chunk));
+    if (this.keep) this.chunks.push(Buffer.from(chunk));
     // A multi-byte character split across frames is held back until it is whole.
     if (this.onText) {
       const text = this.decoder.write(chunk);
@@ -64,8 +67,8 @@ export class PodExecRunner implements CommandRunner {
 
   async run(spec: CommandSpec): Promise<CommandOutput> {
     if (spec.signal?.aborted) throw new CancelledError(`"${spec.argv[0]}"`);
-    const stdout = new TextSink(spec.onStdout);
-    const stderr = new TextSink(spec.onStderr);
+    const stdout = new TextSink(spec.onStdout, !(spec.discardOutput && spec.onStdout));
+    const stderr = new TextSink(spec.onStderr, !(spec.discardOutput && spec.onStderr));
     const started = performance.now();
     let socket: { close(): void } | undefined;
     let settle: (status: V1Status | Error) => void = () => undefined;

@@ -101,10 +101,12 @@ export class DetraceSession {
   private nextSegment = 0;
   private readonly open = new Set<string>();
   private partial = '';
-  private stdout = '';
+  /** stderr received so far (ovn-detrace rarely writes any; a leg gets the part printed during it). */
   private stderr = '';
   /** stderr printed during start-up (before "ready"): every separate run would print it too. */
   private startupStderr = '';
+  /** stdout printed before "ready" (what a failed start said). */
+  private startupStdout = '';
   private readyState: 'waiting' | 'ready' | 'ended' = 'waiting';
   private resolveReady!: (r: DetraceReadiness) => void;
   private ended: string | undefined;
@@ -134,6 +136,8 @@ export class DetraceSession {
         stdinChunks: this.input,
         onStdout: (t) => this.onStdout(t),
         onStderr: (t) => (this.stderr += t),
+        // The legs get their text from the callbacks; a batch's session may print megabytes.
+        discardOutput: true,
         timeoutMs,
         signal: combined,
       })
@@ -195,7 +199,7 @@ export class DetraceSession {
   }
 
   private onLine(line: string): void {
-    this.stdout += `${line}\n`;
+    if (this.readyState === 'waiting' && this.startupStdout.length < 4096) this.startupStdout += `${line}\n`;
     if (line === this.marker('ready')) {
       if (this.readyState === 'waiting') {
         this.readyState = 'ready';
@@ -232,15 +236,16 @@ export class DetraceSession {
       this.onLine(this.partial);
       this.partial = '';
     }
+    // The runner keeps no text (discardOutput): what was printed came through the callbacks.
     const why =
       outcome instanceof Error
         ? outcome.message
-        : `exit code ${outcome.exitCode}${outcome.stderr.trim() ? `: ${outcome.stderr.trim().split('\n').at(-1)}` : ''}`;
+        : `exit code ${outcome.exitCode}${this.stderr.trim() ? `: ${this.stderr.trim().split('\n').at(-1)}` : ''}`;
     this.ended = why;
     this.input.end();
     if (this.readyState === 'waiting') {
       this.readyState = 'ended';
-      const notInstalled = !(outcome instanceof Error) && outcome.exitCode === 127 && /ovn-detrace not installed/.test(outcome.stdout);
+      const notInstalled = !(outcome instanceof Error) && outcome.exitCode === 127 && /ovn-detrace not installed/.test(this.startupStdout);
       this.resolveReady(notInstalled ? { usable: false, certain: true, reason: 'ovn-detrace not installed' } : { usable: false, certain: false, reason: why });
     }
     for (const [id, seg] of this.segments) {
