@@ -27,6 +27,69 @@ const OUTPUT_PORT = /^output:(\d+)/;
 const LABEL = /^([A-Za-z][A-Za-z ]*?): ?(.*)$/;
 const NOT_AVAILABLE = /The connection to (SB|NB) DB is not available/;
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isHex = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+const isLetter = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+
+// Hand-written forms of the patterns above, for the lines of a text without odd line
+// terminators (then they match exactly what the patterns match): per-line regex captures were
+// most of the parse time on large outputs.
+
+/** COOKIE: the first `cookie 0x…` / `cookie=0x…`, or undefined. */
+function findCookie(s: string): string | undefined {
+  for (let at = s.indexOf('cookie'); at >= 0; at = s.indexOf('cookie', at + 1)) {
+    const sep = s.charCodeAt(at + 6);
+    if ((sep === 32 || sep === 61) && s.charCodeAt(at + 7) === 48 && s.charCodeAt(at + 8) === 120 && isHex(s.charCodeAt(at + 9))) {
+      let end = at + 10;
+      while (isHex(s.charCodeAt(end))) end++;
+      return s.slice(at + 7, end);
+    }
+  }
+  return undefined;
+}
+
+/** Length of the leading digits of s. */
+function digitsAt(s: string, from = 0): number {
+  let d = from;
+  while (isDigit(s.charCodeAt(d))) d++;
+  return d - from;
+}
+
+/** TABLE_LINE's table number, or undefined. */
+function tableNumber(s: string): string | undefined {
+  const d = digitsAt(s);
+  return d > 0 && s.charCodeAt(d) === 46 && s.charCodeAt(d + 1) === 32 ? s.slice(0, d) : undefined;
+}
+
+/** IN_PORT's, else OUTPUT_PORT's port number, or undefined. */
+function portNumber(s: string): string | undefined {
+  const d = digitsAt(s);
+  if (d > 0 && s.charCodeAt(d) === 46) {
+    let k = d + 1;
+    while (s.charCodeAt(k) === 32) k++;
+    if (s.startsWith('in_port=', k)) {
+      const n = digitsAt(s, k + 8);
+      if (n > 0) return s.slice(k + 8, k + 8 + n);
+    }
+  }
+  if (s.startsWith('output:')) {
+    const n = digitsAt(s, 7);
+    if (n > 0) return s.slice(7, 7 + n);
+  }
+  return undefined;
+}
+
+/** LABEL's label and value, or undefined. */
+function splitLabel(body: string): [string, string] | undefined {
+  const c = body.indexOf(':');
+  if (c < 1 || !isLetter(body.charCodeAt(0))) return undefined;
+  for (let k = 1; k < c; k++) {
+    const ch = body.charCodeAt(k);
+    if (ch !== 32 && !isLetter(ch)) return undefined;
+  }
+  return [body.slice(0, c), body.slice(body.charCodeAt(c + 1) === 32 ? c + 2 : c + 1)];
+}
+
 function databaseOf(text: string): 'NB' | 'SB' | 'OVS' | undefined {
   if (/OVN_Northbound|ovnnb/.test(text)) return 'NB';
   if (/OVN_Southbound|ovnsb/.test(text)) return 'SB';
@@ -37,10 +100,20 @@ function databaseOf(text: string): 'NB' | 'SB' | 'OVS' | undefined {
 /** Parses one ovn-detrace run (stdout; pass stderr and the exit code through `options`). */
 export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = {}): OvnDetrace {
   const lines = text.split('\n');
-  // Almost never true; when false, no line needs its own terminator check.
-  const oddTerminators = OTHER_TERMINATOR.test(text);
+  // Almost never true; when false, no line needs its own terminator check and the hand-written
+  // matchers below stand for the patterns.
+  const oddTerminators = text.includes('\r') || text.includes('\u2028') || text.includes('\u2029');
+  const label = oddTerminators
+    ? (body: string): [string, string] | undefined => {
+        const m = LABEL.exec(body);
+        return m ? [m[1]!, m[2]!] : undefined;
+      }
+    : splitLabel;
+  // Echoed lines as runs of consecutive lines of `text` ([start, end) offsets): one slice per run.
+  const runs: number[] = [];
+  let offset = 0;
+  let lastEchoed = -2;
   const result: OvnDetrace = { style: 'stripped', flows: [], echoedText: '', unavailableDatabases: [], errors: [], orphanRecords: [] };
-  const echoed: string[] = [];
   let cookieFlow: DetraceFlow | undefined;
   let portFlow: DetraceFlow | undefined;
   let recordsSinceEcho = false;
@@ -65,8 +138,8 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
     flow.records.push(record);
   };
 
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
+  for (let i = 0; i < lines.length; offset += lines[i]!.length + 1, i++) {
+    const raw = lines[i]!;
     const lineNo = i + 1;
 
     // The Python `ovs` package is missing: a 4-line message on stdout, no trace.
@@ -94,8 +167,8 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
           if (cookieFlow) cookieFlow.duplicateCookie = true;
           continue;
         }
-        const label = LABEL.exec(body);
-        const hint = label ? parseHint(label[1], label[2]) : { kind: 'unknown' as const, text: body };
+        const lb = label(body);
+        const hint = lb ? parseHint(lb[0], lb[1]) : { kind: 'unknown' as const, text: body };
         if (lastLogicalFlow) lastLogicalFlow.hints.push(hint);
         else attach(cookieFlow, { kind: 'unknown', text: body });
         continue;
@@ -111,17 +184,17 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
           continue;
         }
       }
-      const label = LABEL.exec(body);
-      if (!label) {
+      const lb = label(body);
+      if (!lb) {
         attach(cookieFlow, { kind: 'unknown', text: body });
         continue;
       }
-      if (label[1] === 'Logical datapath') {
-        pendingDatapath = parseDatapath(label[2]);
+      if (lb[0] === 'Logical datapath') {
+        pendingDatapath = parseDatapath(lb[1]);
         continue;
       }
-      if (label[1] === 'Logical flow') {
-        const lf = parseLogicalFlow(label[2], pendingDatapaths ?? []);
+      if (lb[0] === 'Logical flow') {
+        const lf = parseLogicalFlow(lb[1], pendingDatapaths ?? []);
         pendingDatapaths = undefined;
         if (lf) {
           lastLogicalFlow = lf;
@@ -131,7 +204,7 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
         }
         continue;
       }
-      const record = parseRecord(label[1], label[2], pendingDatapath);
+      const record = parseRecord(lb[0], lb[1], pendingDatapath);
       pendingDatapath = undefined;
       lastLogicalFlow = undefined;
       attach(record.kind === 'ovs-interface' ? (portFlow ?? cookieFlow) : cookieFlow, record);
@@ -139,7 +212,9 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
     }
 
     // An echoed ofproto/trace line.
-    echoed.push(raw);
+    if (lastEchoed === i - 1) runs[runs.length - 1] = offset + raw.length;
+    else runs.push(offset, offset + raw.length);
+    lastEchoed = i;
     const trimmed = raw.trim();
     // Older ovn-detrace strips every echoed line, so any indentation means the newer layout.
     if (trimmed && raw.startsWith(' ')) result.style = 'indented';
@@ -152,33 +227,36 @@ export function parseOvnDetrace(text: string, options: OvnDetraceParseOptions = 
       pendingDatapath = undefined;
       recordsSinceEcho = false;
     }
-    // Cheap tests first: most echoed lines are actions without a cookie or a port.
-    const cookie = trimmed.includes('cookie') ? COOKIE.exec(trimmed) : null;
-    const digit = trimmed.charCodeAt(0) >= 48 && trimmed.charCodeAt(0) <= 57;
-    const table = digit ? TABLE_LINE.exec(trimmed) : null;
-    const port = (digit ? IN_PORT.exec(trimmed) : null) ?? (trimmed.startsWith('output:') ? OUTPUT_PORT.exec(trimmed) : null);
-    if (!cookie && !port) continue;
+    const cookie = findCookie(trimmed);
+    const table = oddTerminators ? TABLE_LINE.exec(trimmed)?.[1] : tableNumber(trimmed);
+    const port = oddTerminators ? (IN_PORT.exec(trimmed) ?? OUTPUT_PORT.exec(trimmed))?.[1] : portNumber(trimmed);
+    if (cookie === undefined && port === undefined) continue;
     const flow: DetraceFlow = { line: lineNo, text: trimmed, records: [], duplicateCookie: false };
-    if (table) flow.tableId = Number(table[1]);
-    if (cookie) {
-      const c = normalizeCookie(cookie[1]);
+    if (table !== undefined) flow.tableId = Number(table);
+    if (cookie !== undefined) {
+      const c = normalizeCookie(cookie);
       if (c) {
         flow.cookie = c.hex;
         flow.cookieUuidPrefix = c.uuidPrefix;
       }
     }
-    if (port) flow.ofport = Number(port[1]);
-    if (table && raw !== trimmed) flow.depth = Math.ceil(Math.floor(layoutColumn(raw) / 4) / 2);
+    if (port !== undefined) flow.ofport = Number(port);
+    if (table !== undefined && raw !== trimmed) flow.depth = Math.ceil(Math.floor(layoutColumn(raw) / 4) / 2);
     // Table lines are listed even without records; other lines only once a record names them.
-    if (table && cookie) list(flow);
-    if (cookie) cookieFlow = flow;
-    if (port) portFlow = flow;
+    if (table !== undefined && cookie !== undefined) list(flow);
+    if (cookie !== undefined) cookieFlow = flow;
+    if (port !== undefined) portFlow = flow;
   }
 
-  if (result.style === 'stripped') for (const f of result.flows) delete f.depth;
-  else for (const f of result.flows) if (f.tableId !== undefined && f.depth === undefined) f.depth = 0;
+  if (result.style === 'stripped') {
+    for (const f of result.flows) if ('depth' in f) delete f.depth;
+  } else {
+    for (const f of result.flows) if (f.tableId !== undefined && f.depth === undefined) f.depth = 0;
+  }
   result.flows.sort((a, b) => a.line - b.line);
-  result.echoedText = echoed.join('\n');
+  const pieces: string[] = [];
+  for (let r = 0; r < runs.length; r += 2) pieces.push(text.slice(runs[r], runs[r + 1]));
+  result.echoedText = pieces.join('\n');
 
   for (const raw of (options.stderr ?? '').split('\n')) {
     const line = raw.trim();

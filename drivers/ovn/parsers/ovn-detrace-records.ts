@@ -15,13 +15,46 @@ import type {
 const DATAPATH = /^"(.*)" \(([0-9a-fA-F-]+)\)(?: \[(\w+)\])?$/;
 const QUOTED = (key: string): RegExp => new RegExp(`${key} "((?:[^"\\\\]|\\\\.)*)"`);
 
+const isUuidChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70) || c === 45;
+const isWordChar = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+
+/**
+ * DATAPATH by hand (it runs for every datapath line of large outputs). Its tail is anchored at
+ * the end and made of characters the name part cannot end on, so reading it backwards finds the
+ * one split the pattern's greedy `(.*)` would.
+ */
+function datapathParts(t: string): [string, string, string | undefined] | undefined {
+  if (t.charCodeAt(0) !== 34 /* " */) return undefined;
+  let end = t.length;
+  let pipeline: string | undefined;
+  if (t.charCodeAt(end - 1) === 93 /* ] */) {
+    let k = end - 2;
+    while (k >= 0 && isWordChar(t.charCodeAt(k))) k--;
+    if (k === end - 2 || t.charCodeAt(k) !== 91 /* [ */ || t.charCodeAt(k - 1) !== 32) return undefined;
+    pipeline = t.slice(k + 1, end - 1);
+    end = k - 1;
+  }
+  if (t.charCodeAt(end - 1) !== 41 /* ) */) return undefined;
+  let j = end - 2;
+  while (j >= 0 && isUuidChar(t.charCodeAt(j))) j--;
+  if (j === end - 2 || t.charCodeAt(j) !== 40 /* ( */ || t.charCodeAt(j - 1) !== 32 || t.charCodeAt(j - 2) !== 34 || j - 2 < 1) return undefined;
+  return [t.slice(1, j - 2), t.slice(j + 1, end - 1), pipeline];
+}
+
 /** `"name" (uuid)` or `"name" (uuid) [pipeline]`. */
 export function parseDatapath(text: string): DetraceDatapath | undefined {
-  const m = DATAPATH.exec(text.trim());
-  if (!m) return undefined;
-  const dp: DetraceDatapath = { name: m[1], uuid: m[2] };
-  if (m[3]) dp.pipeline = m[3];
+  const t = text.trim();
+  // A line terminator inside would stop the pattern's `.`: let the pattern decide then.
+  const parts = /[\r\u2028\u2029]/.test(t) ? regexParts(t) : datapathParts(t);
+  if (!parts) return undefined;
+  const dp: DetraceDatapath = { name: parts[0], uuid: parts[1] };
+  if (parts[2]) dp.pipeline = parts[2];
   return dp;
+}
+
+function regexParts(t: string): [string, string, string | undefined] | undefined {
+  const m = DATAPATH.exec(t);
+  return m ? [m[1]!, m[2]!, m[3]] : undefined;
 }
 
 function quoted(text: string, key: string): string | undefined {
