@@ -4,11 +4,18 @@
  * {@link traceAll} makes one per call; a single `trace()` has none, so nothing outlives it.
  */
 
+import { setMaxListeners } from 'node:events';
+
 /** A batch's shared values, with clean-up at the end. */
 export class TraceScope {
   private readonly values = new Map<string, unknown>();
   private readonly closers: Array<() => void | Promise<void>> = [];
   private readonly abort = new AbortController();
+
+  constructor() {
+    // Every command of every trace in the batch may listen on this one signal at once.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /**
    * Aborted when the scope closes: shared work must use this signal, not one trace's (a trace

@@ -9,30 +9,38 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { parseOvnDetrace } from '../../drivers/ovn/parsers/ovn-detrace-parser.js';
-import { parseOvnTrace } from '../../drivers/ovn/parsers/ovn-trace-parser.js';
-import { parseOfprotoTrace } from '../../drivers/ovs-common/ofproto-trace-parser.js';
 import type { BenchOptions, BenchmarkResult, ResultRow } from '../harness/bench-types.js';
 import { distPath, resultsDir } from '../harness/bench-paths.js';
 import { guard } from '../harness/resource-guard.js';
 import { atLeast, atMost, median, round, row, stat } from '../harness/stats.js';
 import { captureLargeOutputs } from './capture-large-outputs.js';
+import { PARSES_PER_SAMPLE } from './parse-worker.js';
 
 /** Lines of a text (as the parsers count them). */
 function lineCount(text: string): number {
   return text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
 }
 
-/** Wall times of `runs` calls of fn after `warmup` unmeasured ones. */
-function timeCalls(fn: () => unknown, warmup: number, runs: number): number[] {
-  for (let i = 0; i < warmup; i++) fn();
-  const out: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    fn();
-    out.push(performance.now() - t0);
-  }
-  return out;
+/** Runs the parse worker (bench/parsers/parse-worker.ts) for one parser and file. */
+function parseWorker(parser: string, file: string, samples: number): Promise<{ baseline: number[]; parse: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [distPath('bench', 'parsers', 'parse-worker.js'), parser, file, String(samples)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const forget = guard.addChild(`parse worker ${parser}`, child);
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      void forget();
+      try {
+        if (code !== 0) throw new Error(err.trim());
+        resolve(JSON.parse(out) as { baseline: number[]; parse: number[] });
+      } catch (e) {
+        reject(new Error(`parse worker ${parser} failed (exit ${code}): ${(e as Error).message}`));
+      }
+    });
+  });
 }
 
 /** MB/s for each time sample of parsing `bytes`. */
@@ -71,25 +79,21 @@ export async function parserBench(opts: BenchOptions): Promise<BenchmarkResult> 
   opts.log(`parsers: capturing large outputs (${opts.quick ? 'quick' : 'full'} scenario) into ${saveDir}`);
   const cap = await captureLargeOutputs(opts.quick, saveDir);
   const inputs = [
-    { id: 'ovn-trace', text: cap.ovnTrace, parse: (t: string) => parseOvnTrace(t), check: /output to "/ },
-    { id: 'ofproto/trace', text: cap.ofprotoTrace, parse: (t: string) => parseOfprotoTrace(t), check: /-> output to kernel tunnel/ },
-    { id: 'ovn-detrace', text: cap.ovnDetrace, parse: (t: string) => parseOvnDetrace(t), check: /Logical flow/ },
+    { id: 'ovn-trace', worker: 'ovn-trace', text: cap.ovnTrace, file: join(saveDir, 'ovn-trace.txt') },
+    { id: 'ofproto/trace', worker: 'ofproto-trace', text: cap.ofprotoTrace, file: join(saveDir, 'ofproto-trace.txt') },
+    { id: 'ovn-detrace', worker: 'ovn-detrace', text: cap.ovnDetrace, file: join(saveDir, 'ovn-detrace.txt') },
   ];
   // Each sample is short: many of them make the median steady on shared cores.
   const samples = opts.quick ? opts.runs : Math.max(opts.runs, 25);
   const rows: ResultRow[] = [];
   const sizes: Record<string, { bytes: number; lines: number }> = {};
+  let warm: number[] = [];
   for (const input of inputs) {
     const bytes = Buffer.byteLength(input.text);
     sizes[input.id] = { bytes, lines: lineCount(input.text) };
-    // Interleaved per sample: baseline, then parser.
-    const base: number[] = [];
-    const cand: number[] = [];
-    for (let i = 0; i < 3; i++) input.parse(input.text);
-    for (let i = 0; i < samples; i++) {
-      base.push(...timeCalls(() => input.text.split('\n').length + Number(input.check.test(input.text)), 0, 1));
-      cand.push(...timeCalls(() => input.parse(input.text), 0, 1));
-    }
+    // Interleaved per sample in the worker: baseline, then parser.
+    const { baseline: base, parse: cand } = await parseWorker(input.worker, input.file, samples);
+    if (input.id === 'ovn-trace') warm = cand;
     rows.push(
       row(
         `${input.id} parser throughput (${(bytes / 1e6).toFixed(2)} MB, ${sizes[input.id]!.lines} lines)`,
@@ -100,9 +104,7 @@ export async function parserBench(opts: BenchOptions): Promise<BenchmarkResult> 
     );
   }
 
-  // The 10,000-line trace: warm (same method as above) and as a new process's first parse.
-  const ovn = inputs[0]!;
-  const warm = timeCalls(() => ovn.parse(ovn.text), 3, samples);
+  // The 10,000-line trace: warm (the samples above) and as a new process's first parse.
   const coldRuns: number[] = [];
   const file = join(saveDir, 'ovn-trace.txt');
   for (let i = 0; i < Math.max(opts.runs, opts.quick ? 1 : 7); i++) coldRuns.push(await coldParse(distPath('drivers', 'ovn', 'parsers', 'ovn-trace-parser.js'), 'parseOvnTrace', file));
@@ -119,7 +121,7 @@ export async function parserBench(opts: BenchOptions): Promise<BenchmarkResult> 
     notes: [
       `captured at bench time from scenario ${cap.scenario.name} (${cap.scenario.pods} pods on ${cap.scenario.nodes} node, ${cap.scenario.networkPolicies} NetworkPolicies, ${cap.scenario.services} Services): a broadcast UDP packet traced by ovn-trace and ofproto/trace, and ovn-detrace on that ofproto/trace; files in bench/results/${opts.quick ? 'captures-quick' : 'captures'}/`,
       `sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v.bytes / 1e6).toFixed(2)} MB / ${v.lines} lines`).join('; ')}`,
-      `${opts.quick ? '' : lines >= 10_000 ? '' : `the ovn-trace capture has only ${lines} lines (< 10,000); `}cold = the first parse after importing the parser in a new Node process (${coldRuns.length} processes), warm = after 3 parses`,
+      `${opts.quick ? '' : lines >= 10_000 ? '' : `the ovn-trace capture has only ${lines} lines (< 10,000); `}each parser runs in its own process (bench/parsers/parse-worker.ts): 3 parses to warm up, then ${samples} samples of ${PARSES_PER_SAMPLE} consecutive parses (throughput = bytes / time, garbage collection included and spread over the samples); cold = the first parse after importing the parser in a new Node process (${coldRuns.length} processes)`,
       'the ofproto/trace parser lives in drivers/ovs-common (outside what this work may change)',
     ],
     details: { sizes, warmMedianMs: round(median(warm)) },
