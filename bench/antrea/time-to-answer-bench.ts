@@ -111,10 +111,11 @@ export async function antreaTimeToAnswerBench(opts: BenchOptions): Promise<Bench
       const before = watch.createdCount;
       const r = await runToExit(argv, what);
       if (r.code !== 0 || !ok(r.stdout)) throw new Error(`${what} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+      // On a loaded machine the watch events may reach this process after the child exited.
+      for (let i = 0; i < 200 && watch.createdSince(before).length === 0; i++) await new Promise((res) => setTimeout(res, 10));
       const names = watch.createdSince(before);
       if (names.length !== 1) throw new Error(`${what}: expected one new Traceflow, saw ${names.length}`);
-      // The watch may deliver the final event a moment after the child exits: wait for it.
-      for (let i = 0; i < 50 && watch.final(names[0]!) === undefined; i++) await new Promise((res) => setTimeout(res, 10));
+      for (let i = 0; i < 200 && watch.final(names[0]!) === undefined; i++) await new Promise((res) => setTimeout(res, 10));
       const finalAt = watch.final(names[0]!);
       if (finalAt === undefined) throw new Error(`${what}: no final status seen for Traceflow ${names[0]}`);
       return r.exitAt - finalAt;

@@ -8,6 +8,7 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { container } from 'tsyringe';
 import type { TraceRequest, TraceResult } from '../../core/model.js';
 import { traceAll } from '../../core/trace-all.js';
@@ -59,7 +60,10 @@ async function main(argv: string[]): Promise<void> {
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => {
-  process.stderr.write(`pair-worker: ${(err as Error).message}\n`);
-  process.exitCode = 1;
-});
+// Run only as a program, not when imported for its types or helpers.
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    process.stderr.write(`pair-worker: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
