@@ -14,23 +14,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CommandOutput, CommandRunner } from '../../../core/runner/command-runner.js';
-import { detraceArgv } from './leg-plan.js';
-
-/**
- * Runs the command only when ovn-detrace is installed, with Python's output unbuffered (Python
- * block-buffers a pipe, which would hold every answer back until the process exits).
- */
-const SESSION_SCRIPT = [
-  'command -v ovn-detrace >/dev/null 2>&1 || { echo "ovn-detrace not installed"; exit 127; }',
-  'PYTHONUNBUFFERED=1',
-  'export PYTHONUNBUFFERED',
-  'exec "$@"',
-].join('\n');
-
-/** Argv of a detrace session: the same ovn-detrace command as a single detrace leg, behind the check above. */
-export function detraceSessionArgv(): string[] {
-  return ['sh', '-c', SESSION_SCRIPT, 'cni-trace-detrace', ...detraceArgv()];
-}
+import { detraceSessionArgv } from './detrace-launcher.js';
 
 /** Whether the session's ovn-detrace can serve the legs. */
 export type DetraceReadiness =
