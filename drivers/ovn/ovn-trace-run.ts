@@ -27,7 +27,7 @@ import {
   tunnelTo,
   type NodeProbe,
 } from './discovery/node-probe.js';
-import { DetraceSession, DetraceSessionEndedError } from './legs/detrace-session.js';
+import { DetraceSession, DetraceSessionUnusableError } from './legs/detrace-session.js';
 import { evaluateDetraceLeg, evaluateOfprotoLeg, evaluateOvnTraceLeg, type EvaluatedLeg } from './legs/leg-evaluation.js';
 import { detraceLeg, ofprotoTraceArgv, ovnTraceArgv, planPodToPod, planServiceVip, type PlanEndpoint, type PlannedLeg } from './legs/leg-plan.js';
 import { receivingNodeFlow, tunnelArrivalFromTrace } from './legs/receiving-node.js';
@@ -220,7 +220,11 @@ export class OvnTraceRun {
       await this.execute(legs, srcEp, dstEp);
     } finally {
       // Normally each session has ended its input already; this covers failures.
-      for (const session of this.ownSessions) session.finish();
+      for (const session of this.ownSessions) {
+        session.finish();
+        const { unitsLookedUp, unitsFromCache, wholeTraces } = session.stats;
+        if (unitsLookedUp + unitsFromCache + wholeTraces > 0) this.log(5, `ovn-detrace on ${session.target}: ${unitsLookedUp} trace units looked up, ${unitsFromCache} answered from earlier legs${wholeTraces ? `, ${wholeTraces} traces fed whole` : ''}`);
+      }
     }
   }
 
@@ -493,8 +497,8 @@ export class OvnTraceRun {
             try {
               out = await session.annotate(leg.id, stdin);
             } catch (err) {
-              // The shared process ended: this leg runs on its own, as a separate ovn-detrace.
-              if (!(err instanceof DetraceSessionEndedError)) throw err;
+              // The shared process ended or cannot answer: this leg runs on its own, as a separate ovn-detrace.
+              if (!(err instanceof DetraceSessionUnusableError)) throw err;
               this.log(5, `ovn-detrace on ${session.target}: ${err.message}; running ${leg.id} separately`);
             }
           }

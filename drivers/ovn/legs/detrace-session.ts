@@ -11,10 +11,18 @@
  * its input (it prints the records of the pending cookies, then an empty line), so the text
  * between a leg's markers is byte for byte what a separate `ovn-detrace < trace` prints. A first
  * "ready" line comes back once the databases are loaded: that is the proof the tool can run.
+ *
+ * Looking records up is most of the rest of ovn-detrace's time (it scans whole tables for each
+ * cookie), and the legs on a node share most of their flows. So, once the echo of a probe line
+ * has shown how this ovn-detrace echoes its input, a leg's trace is cut into units
+ * (`detrace-units.ts`), only the units the session has not seen yet are fed, and the leg's answer
+ * is assembled from the units' records: still byte for byte a separate run's output. A batch's
+ * session keeps its units for all the batch's traces.
  */
 import { randomBytes } from 'node:crypto';
 import type { CommandOutput, CommandRunner } from '../../../core/runner/command-runner.js';
 import { detraceSessionArgv } from './detrace-launcher.js';
+import { assembleDetraceOutput, echoProbeLine, echoStyleFromProbe, lookupFeed, parseLookupAnswer, splitUnits, unitKey, type EchoStyle } from './detrace-units.js';
 
 /** Whether the session's ovn-detrace can serve the legs. */
 export type DetraceReadiness =
@@ -22,13 +30,24 @@ export type DetraceReadiness =
   /** `certain`: the reason is the probe check's answer; otherwise the check must be run to know. */
   | { usable: false; certain: boolean; reason: string };
 
+/** The session cannot answer for a leg; the leg must run on its own. */
+export class DetraceSessionUnusableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DetraceSessionUnusableError';
+  }
+}
+
 /** The session ended before a leg's answer was complete; the leg must run on its own. */
-export class DetraceSessionEndedError extends Error {
+export class DetraceSessionEndedError extends DetraceSessionUnusableError {
   constructor(reason: string) {
     super(`the ovn-detrace session ended: ${reason}`);
     this.name = 'DetraceSessionEndedError';
   }
 }
+
+/** Units kept per session at most (a long batch on a busy node): past it, the cache starts over. */
+const MAX_CACHED_UNITS = 50_000;
 
 /** A minimal push queue that is also an async iterable (the session's standard input). */
 class InputQueue implements AsyncIterable<string> {
@@ -67,11 +86,9 @@ class InputQueue implements AsyncIterable<string> {
 }
 
 interface Segment {
-  startedAt: number;
   lines: string[];
-  stderrFrom: number;
   collecting: boolean;
-  resolve: (out: CommandOutput) => void;
+  resolve: (lines: string[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -94,6 +111,15 @@ export class DetraceSession {
   private readyState: 'waiting' | 'ready' | 'ended' = 'waiting';
   private resolveReady!: (r: DetraceReadiness) => void;
   private ended: string | undefined;
+  /** How the tool echoes its input, once its answer to the probe line came (undefined: unknown). */
+  private echoStyle: EchoStyle | undefined;
+  /** Set when a look-up's answer had an unexpected shape: from then on, whole traces are fed. */
+  private unitsBroken = false;
+  /** Records of each unit seen, by unit text; and the look-ups under way. */
+  private readonly unitRecords = new Map<string, string[]>();
+  private readonly unitLookups = new Map<string, Promise<void>>();
+  /** Units asked of ovn-detrace, units answered without asking, and traces fed whole. */
+  readonly stats = { unitsLookedUp: 0, unitsFromCache: 0, wholeTraces: 0 };
   /** Settles once: usable (databases loaded) or not. */
   readonly readiness: Promise<DetraceReadiness>;
   /** Where the session runs (the runner's target). */
@@ -113,7 +139,7 @@ export class DetraceSession {
     this.target = runner.target;
     this.readiness = new Promise((r) => (this.resolveReady = r));
     const combined = AbortSignal.any([signal, this.abort.signal]);
-    this.input.push(`${this.marker('ready')}\n`);
+    this.input.push(`${echoProbeLine(this.marker('echo'))}\n${this.marker('ready')}\n`);
     runner
       .run({
         argv: detraceSessionArgv(),
@@ -144,17 +170,84 @@ export class DetraceSession {
 
   /**
    * Annotates one ofproto/trace output. Resolves with what a separate ovn-detrace run would have
-   * printed; rejects with {@link DetraceSessionEndedError} when the process ended first.
+   * printed; rejects with a {@link DetraceSessionUnusableError} when the session cannot answer
+   * (the process ended first, or it answered a look-up in an unexpected way).
    */
   annotate(legId: string, ofprotoStdout: string): Promise<CommandOutput> {
     if (this.ended !== undefined) return Promise.reject(new DetraceSessionEndedError(this.ended));
-    return new Promise<CommandOutput>((resolve, reject) => {
+    const startedAt = performance.now();
+    const stderrFrom = this.stderr.length;
+    const units = this.echoStyle && !this.unitsBroken ? splitUnits(ofprotoStdout) : undefined;
+    // Everything this leg needs is fed before the leg is released (which may end the input).
+    if (!units) this.stats.wholeTraces++;
+    const stdout = units ? this.fromUnits(units, this.echoStyle!) : this.feed(ofprotoStdout).then((lines) => lines.map((l) => `${l}\n`).join(''));
+    this.release(legId);
+    return stdout.then((text) => ({
+      stdout: text,
+      // Start-up messages belong to every leg, as each separate run prints them.
+      stderr: this.startupStderr + this.stderr.slice(Math.max(stderrFrom, this.startupStderr.length)),
+      exitCode: 0,
+      durationMs: performance.now() - startedAt,
+      target: this.target,
+    }));
+  }
+
+  /** A leg's answer assembled from its units' records, looking up (in one feed) those not seen yet. */
+  private fromUnits(units: string[][], style: EchoStyle): Promise<string> {
+    const waits = new Set<Promise<void>>();
+    const missing = new Map<string, string[]>();
+    for (const unit of units) {
+      const key = unitKey(unit);
+      if (this.unitRecords.has(key)) continue;
+      const pending = this.unitLookups.get(key);
+      if (pending) waits.add(pending);
+      else missing.set(key, unit);
+    }
+    this.stats.unitsLookedUp += missing.size;
+    this.stats.unitsFromCache += units.length - missing.size;
+    if (missing.size) {
+      const asked = [...missing.values()];
+      const lookup = this.feedLines(lookupFeed(asked)).then((lines) => {
+        const records = parseLookupAnswer(asked, lines, style);
+        for (const key of missing.keys()) this.unitLookups.delete(key);
+        if (!records) {
+          this.unitsBroken = true;
+          throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target} answered a look-up in an unexpected layout`);
+        }
+        if (this.unitRecords.size + records.size > MAX_CACHED_UNITS) this.unitRecords.clear();
+        for (const [key, r] of records) this.unitRecords.set(key, r);
+      });
+      lookup.catch(() => {
+        for (const key of missing.keys()) this.unitLookups.delete(key);
+      });
+      for (const key of missing.keys()) this.unitLookups.set(key, lookup);
+      waits.add(lookup);
+    }
+    return Promise.all(waits).then(() => {
+      // A unit whose records were dropped with the cache meanwhile: the leg runs on its own.
+      const absent = units.find((u) => !this.unitRecords.has(unitKey(u)));
+      if (absent) throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target}: a unit's records were dropped from the session's cache`);
+      return assembleDetraceOutput(units, (key) => this.unitRecords.get(key)!, style);
+    });
+  }
+
+  /** Feeds an ofproto/trace as a separate run would read it (the empty line stands for its end). */
+  private feed(ofprotoStdout: string): Promise<string[]> {
+    const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
+    return this.feedText(`${body}\n`);
+  }
+
+  private feedLines(lines: string[]): Promise<string[]> {
+    return this.feedText(lines.map((l) => `${l}\n`).join(''));
+  }
+
+  /** Feeds text between this segment's markers; resolves with the lines printed between them. */
+  private feedText(text: string): Promise<string[]> {
+    if (this.ended !== undefined) return Promise.reject(new DetraceSessionEndedError(this.ended));
+    return new Promise<string[]>((resolve, reject) => {
       const n = this.nextSegment++;
-      this.segments.set(n, { startedAt: performance.now(), lines: [], stderrFrom: this.stderr.length, collecting: false, resolve, reject });
-      const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
-      // The empty line stands for the end of input of a separate run.
-      this.input.push(`${this.marker(`begin ${n}`)}\n${body}\n${this.marker(`end ${n}`)}\n`);
-      this.release(legId);
+      this.segments.set(n, { lines: [], collecting: false, resolve, reject });
+      this.input.push(`${this.marker(`begin ${n}`)}\n${text}${this.marker(`end ${n}`)}\n`);
     });
   }
 
@@ -183,6 +276,10 @@ export class DetraceSession {
   }
 
   private onLine(line: string): void {
+    if (this.readyState === 'waiting' && line.includes(this.marker('echo'))) {
+      this.echoStyle = echoStyleFromProbe(line, this.marker('echo'));
+      return;
+    }
     if (this.readyState === 'waiting' && this.startupStdout.length < 4096) this.startupStdout += `${line}\n`;
     if (line === this.marker('ready')) {
       if (this.readyState === 'waiting') {
@@ -201,14 +298,7 @@ export class DetraceSession {
       else {
         seg.collecting = false;
         this.segments.delete(n);
-        seg.resolve({
-          stdout: seg.lines.map((l) => `${l}\n`).join(''),
-          // Start-up messages belong to every leg, as each separate run prints them.
-          stderr: this.startupStderr + this.stderr.slice(Math.max(seg.stderrFrom, this.startupStderr.length)),
-          exitCode: 0,
-          durationMs: performance.now() - seg.startedAt,
-          target: this.target,
-        });
+        seg.resolve(seg.lines);
       }
       return;
     }

@@ -93,6 +93,35 @@ test('real ovn-detrace on a lab node: byte-identical to separate runs', async ()
   assert.ok(alone[0]!.includes('Logical flow'), 'ovn-detrace annotated the trace');
   assert.is(shared[0]!.stdout, alone[0]);
   assert.is(shared[1]!.stdout, alone[1]);
+  // The two traces share flows: the second asked only about what the first had not.
+  assert.is(s.stats.wholeTraces, 0);
+  assert.ok(s.stats.unitsFromCache > 0, JSON.stringify(s.stats));
+});
+
+test('real ovn-detrace, a batch session: repeated and overlapping traces come from its cache, same bytes', async () => {
+  const node = lab!.node('ovn-worker');
+  const runner = new LocalCommandRunner({ wrap: nodeExecWrap(node), env: containerEnv(), label: 'lab ovn-worker' });
+  const client = node.ports.find((p) => p.ifaceId === 'frontend_client')!;
+  const flow = (dst: string, port: number) => `in_port=${client.name},tcp,dl_src=0a:58:0a:f4:01:05,dl_dst=0a:58:0a:f4:01:01,nw_src=10.244.1.5,nw_dst=${dst},nw_ttl=64,tp_src=52888,tp_dst=${port}`;
+  const flows = [flow('10.244.1.6', 8080), flow('10.244.1.6', 9999), flow('10.244.2.7', 8080)];
+  const traces = await Promise.all(flows.map(async (f) => (await runner.run({ argv: ofprotoTraceArgv(f) })).stdout));
+  const alone = await Promise.all(traces.map(async (t) => (await runner.run({ argv: detraceArgv(), stdin: t })).stdout));
+  const s = new DetraceSession(runner, never, 30_000, { persistent: true });
+  try {
+    assert.equal(await s.readiness, { usable: true });
+    assert.is((await s.annotate('a', traces[0]!)).stdout, alone[0]);
+    const asked = s.stats.unitsLookedUp;
+    assert.ok(asked > 10, `${asked} units`);
+    // The same trace again: nothing to ask.
+    assert.is((await s.annotate('a-again', traces[0]!)).stdout, alone[0]);
+    assert.is(s.stats.unitsLookedUp, asked);
+    const [b, c] = await Promise.all([s.annotate('b', traces[1]!), s.annotate('c', traces[2]!)]);
+    assert.is(b.stdout, alone[1]);
+    assert.is(c.stdout, alone[2]);
+    assert.is(s.stats.wholeTraces, 0);
+  } finally {
+    s.stop();
+  }
 });
 
 test.after(async () => {

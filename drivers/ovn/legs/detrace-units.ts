@@ -1,0 +1,161 @@
+/**
+ * ovn-detrace's output as a function of its input's units, so a session can ask it about each
+ * distinct piece of an ofproto/trace once and still return, for every leg, byte for byte what a
+ * separate `ovn-detrace < trace` prints.
+ *
+ * ovn-detrace reads line by line, echoes every line, and remembers what the lines it read ask
+ * about (cookies; with `--ovs` also in_port/output ports). At a "flush line" (a table line such
+ * as ` 8. metadata=...` or a blank line) it first prints the records of what it remembered, then
+ * echoes the flush line. Cut the input into units, each starting at a flush line (the first unit
+ * at the start of input), and the output is: the echo of unit 0, then for every later unit the
+ * records of the unit before it followed by its own echo. A unit's records depend only on the
+ * unit's text (the databases aside), which is the cache key: nothing here assumes which lines the
+ * tool looks at. Most of ovn-detrace's time after start-up goes into looking records up (it scans
+ * whole tables per cookie), and the legs of one trace on a node share most of their units.
+ *
+ * The echo is the one version-dependent part: OVN ≤ 25.03 strips each line, 25.09+ keeps the
+ * indentation. The session learns which from the echo of a probe line, and every lookup answer is
+ * checked against the expected echo; anything unexpected makes the session feed whole traces.
+ */
+
+/** How ovn-detrace echoes an input line. */
+export type EchoStyle = 'strip' | 'rstrip' | 'keep';
+
+/** Leading and trailing spaces of the probe line (tells the echo styles apart). */
+const PROBE_PAD_START = '   ';
+const PROBE_PAD_END = '  ';
+
+/** The probe line to feed for `marker` (a text without spaces at either end). */
+export function echoProbeLine(marker: string): string {
+  return `${PROBE_PAD_START}${marker}${PROBE_PAD_END}`;
+}
+
+/** The echo style the probe line's echo shows, or undefined when it is none of the known ones. */
+export function echoStyleFromProbe(echoed: string, marker: string): EchoStyle | undefined {
+  if (echoed === marker) return 'strip';
+  if (echoed === `${PROBE_PAD_START}${marker}`) return 'rstrip';
+  if (echoed === echoProbeLine(marker)) return 'keep';
+  return undefined;
+}
+
+/** What the tool prints for an input line (ASCII input only, see {@link splitUnits}). */
+export function echoLine(line: string, style: EchoStyle): string {
+  if (style === 'strip') return line.trim();
+  if (style === 'rstrip') return line.trimEnd();
+  return line;
+}
+
+/** Whether ovn-detrace prints the pending records before echoing this line. */
+export function isFlushLine(line: string): boolean {
+  return /^ *[0-9]+\./.test(line) || line.trim() === '';
+}
+
+/**
+ * Only printable ASCII and tabs: there Python's `str.strip()` and `readline()` agree with
+ * JavaScript's `trim()` and splitting on `\n` (they differ on `\r`, `\x1c`-`\x1f`, `\x85`, BOM).
+ */
+const PLAIN_TEXT = /^[\t\n\x20-\x7e]*$/;
+
+/**
+ * The units of what a separate run reads for this ofproto/trace output: its lines, plus the
+ * empty line that stands for the end of input. Undefined when the text is not plain ASCII (the
+ * session then feeds it whole).
+ */
+export function splitUnits(ofprotoStdout: string): string[][] | undefined {
+  if (!PLAIN_TEXT.test(ofprotoStdout)) return undefined;
+  const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
+  const lines = `${body}\n`.split('\n');
+  lines.pop();
+  const units: string[][] = [];
+  let current: string[] = [];
+  for (const line of lines) {
+    if (isFlushLine(line) && (current.length > 0 || units.length > 0)) {
+      units.push(current);
+      current = [];
+    }
+    current.push(line);
+  }
+  units.push(current);
+  return units;
+}
+
+/** The cache key of a unit: its exact text. */
+export function unitKey(unit: string[]): string {
+  return unit.join('\n');
+}
+
+/**
+ * What to feed to learn the records of these units: each unit in turn (one that does not start
+ * with a flush line gets an empty line before it, so it ends the previous unit without joining
+ * it), then an empty line to flush the last one.
+ */
+export function lookupFeed(units: string[][]): string[] {
+  const fed: string[] = [];
+  for (const unit of units) {
+    if (unit.length === 0) continue;
+    if (!isFlushLine(unit[0]!)) fed.push('');
+    fed.push(...unit);
+  }
+  fed.push('');
+  return fed;
+}
+
+/**
+ * Reads the records of each unit out of the tool's answer to {@link lookupFeed}. Undefined when
+ * the answer does not have the expected shape (an echo missing or different, or lines printed
+ * anywhere but before a flush line): the tool does not work the way this module assumes.
+ */
+export function parseLookupAnswer(units: string[][], output: string[], style: EchoStyle): Map<string, string[]> | undefined {
+  const records = new Map<string, string[]>();
+  let p = 0;
+  /** The unit whose records the next flush line prints (undefined before the first unit). */
+  let open: string | undefined;
+  const expectEcho = (line: string): string[] | undefined => {
+    const want = echoLine(line, style);
+    const extra: string[] = [];
+    while (p < output.length && output[p] !== want) extra.push(output[p++]!);
+    if (p >= output.length) return undefined;
+    p++;
+    return extra;
+  };
+  const flush = (line: string): boolean => {
+    const extra = expectEcho(line);
+    if (!extra) return false;
+    if (open !== undefined) records.set(open, extra);
+    else if (extra.length > 0) return false;
+    return true;
+  };
+  for (const unit of units) {
+    if (unit.length === 0) continue;
+    const [first, ...rest] = unit as [string, ...string[]];
+    if (!isFlushLine(first)) {
+      // The empty line fed before it closes the previous unit.
+      if (!flush('')) return undefined;
+      open = undefined;
+      const extra = expectEcho(first);
+      if (!extra || extra.length > 0) return undefined;
+    } else if (!flush(first)) return undefined;
+    open = unitKey(unit);
+    for (const line of rest) {
+      const extra = expectEcho(line);
+      if (!extra || extra.length > 0) return undefined;
+    }
+  }
+  if (!flush('')) return undefined;
+  return p === output.length ? records : undefined;
+}
+
+/**
+ * What a separate run prints for these units (from {@link splitUnits}), given each unit's
+ * records: lines joined with `\n`, ending with one.
+ */
+export function assembleDetraceOutput(units: string[][], recordsOf: (key: string) => string[], style: EchoStyle): string {
+  const out: string[] = [];
+  let previous: string[] | undefined;
+  for (const unit of units) {
+    if (previous) out.push(...recordsOf(unitKey(previous)));
+    for (const line of unit) out.push(echoLine(line, style));
+    previous = unit;
+  }
+  return out.length ? `${out.join('\n')}\n` : '';
+}
