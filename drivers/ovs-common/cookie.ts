@@ -24,3 +24,24 @@ export function normalizeCookie(cookie: string): NormalizedCookie | undefined {
   const digits = m[1].toLowerCase().replace(/^0+(?=.)/, '');
   return { hex: `0x${digits}`, uuidPrefix: digits.padStart(8, '0') };
 }
+
+/**
+ * {@link normalizeCookie} of the hex digits `text.slice(start, end)` (at least one, no `0x`), read
+ * in place: a parser that has already found the digits skips the pattern and the copy.
+ */
+export function normalizeCookieDigits(text: string, start: number, end: number): NormalizedCookie {
+  let first = start;
+  // Leading zeros go, but a zero cookie keeps one digit.
+  while (first < end - 1 && text.charCodeAt(first) === 48) first++;
+  let digits = text.slice(first, end);
+  if (hasUpperCase(text, first, end)) digits = digits.toLowerCase();
+  return { hex: `0x${digits}`, uuidPrefix: digits.padStart(8, '0') };
+}
+
+function hasUpperCase(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}

@@ -1,11 +1,17 @@
 /**
  * Parser for `ovs-appctl ofproto/trace` output. Pure: text in, {@link OfprotoTrace} out, one pass
  * over the lines. Used by every OVS-based driver (OVN-Kubernetes, Antrea).
+ *
+ * The text is walked by offsets rather than split into lines: a piece of a line is cut out only
+ * when it becomes a field of the result. Long traces (thousands of resubmits) are almost all table
+ * and action lines, so those are recognised by hand (first character, then matchers equivalent to
+ * the patterns they replace); the rare lines keep their patterns.
  */
 import { classifyDatapathActions } from './datapath-actions.js';
-import { normalizeCookie } from './cookie.js';
-import { TraceLayout, layoutColumn } from './trace-layout.js';
+import { normalizeCookieDigits } from './cookie.js';
+import { TraceLayout, layoutColumnAt } from './trace-layout.js';
 import type {
+  OfprotoNodeKind,
   OfprotoNote,
   OfprotoRecirculation,
   OfprotoTableVisit,
@@ -16,12 +22,15 @@ import type {
   OfprotoTraceSummary,
 } from './ofproto-trace-types.js';
 
-const TABLE_LINE = /^(\d+)\. (.*)$/;
-const TABLE_MATCH = /^(?:(.*?),? )?priority (\d+)(?:, cookie (0x[0-9a-fA-F]+))?$/;
+// Table lines are `^(\d+)\. (.*)$` and their text `^(?:(.*?),? )?priority (\d+)(?:, cookie
+// (0x[0-9a-fA-F]+))?$`, both matched by hand: see tableRestStart and readFlow.
 const BRIDGE_LINE = /^bridge\("(.*)"\)$/;
+const BUCKET_LINE = /^bucket \d+$/;
 const RECIRC_LINE = /^recirc\((0x[0-9a-fA-F]+)\) - resume conntrack with (default )?ct_state=(\S+)/;
 const TRANSLATION_FAILED = /^Translation failed \((.*)\), packet is dropped\.$/;
 const ERROR_LINE = /^(Bad openflow flow syntax:|ovs-appctl: |.*: unknown bridge$|Cannot find the datapath|Syntax error$|.*: unknown option$|Trailing garbage|Missing argument for option|too many arguments$|Failed to parse Geneve options)/;
+const COOKIE = ', cookie 0x';
+const PRIORITY = 'priority ';
 
 function noteKind(text: string): OfprotoNote['kind'] {
   if (text === 'output to kernel tunnel') return 'kernel-tunnel';
@@ -30,7 +39,7 @@ function noteKind(text: string): OfprotoNote['kind'] {
   if (text.startsWith('Resuming from table')) return 'resume';
   if (text.startsWith('Sets the packet to an untracked state')) return 'conntrack-untracked';
   if (text.startsWith('tunneling ')) return 'tunnel-route';
-  if (/ is now /.test(text)) return 'field-update';
+  if (text.includes(' is now ')) return 'field-update';
   return 'other';
 }
 
@@ -38,166 +47,354 @@ function newBlock(index: number, startLine: number): OfprotoTraceBlock {
   return { index, bridges: [], nodes: [], tables: [], notes: [], slowPathReasons: [], startLine, endLine: startLine };
 }
 
-/** Parses one ofproto/trace output (stdout; pass stderr/exit code through `options`). */
-export function parseOfprotoTrace(text: string, options: OfprotoTraceParseOptions = {}): OfprotoTrace {
-  const lines = text.split('\n');
-  const blocks: OfprotoTraceBlock[] = [];
-  const errors: string[] = [];
-  let block: OfprotoTraceBlock | undefined;
-  let pendingRecirc: OfprotoRecirculation | undefined;
-  let layout = new TraceLayout<OfprotoTraceNode>();
-  let bridge: string | undefined;
+/** Whether String.prototype.trim removes `c` (ECMAScript WhiteSpace and LineTerminator). */
+function isTrimSpace(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+function skipSpaceForward(text: string, start: number, end: number): number {
+  while (start < end && isTrimSpace(text.charCodeAt(start))) start++;
+  return start;
+}
+
+function skipSpaceBackward(text: string, start: number, end: number): number {
+  while (end > start && isTrimSpace(text.charCodeAt(end - 1))) end--;
+  return end;
+}
+
+/** `text.slice(start, end).trim()`, with one cut. */
+function sliceTrimmed(text: string, start: number, end: number): string {
+  const first = skipSpaceForward(text, start, end);
+  return text.slice(first, skipSpaceBackward(text, first, end));
+}
+
+/** Whether `text.slice(start, end)` starts with `prefix`. */
+function startsWithin(text: string, prefix: string, start: number, end: number): boolean {
+  return end - start >= prefix.length && text.startsWith(prefix, start);
+}
+
+/** Whether `text.slice(start, end)` is `word`. */
+function isExactly(text: string, word: string, start: number, end: number): boolean {
+  return end - start === word.length && text.startsWith(word, start);
+}
+
+/** Whether `text.slice(start, end)` is one or more `code` characters (`/^=+$/`, `/^-+$/`). */
+function isRunOf(text: string, code: number, start: number, end: number): boolean {
+  if (start >= end) return false;
+  for (let i = start; i < end; i++) if (text.charCodeAt(i) !== code) return false;
+  return true;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** `Number(text.slice(start, end))` for a run of decimal digits. */
+function decimal(text: string, start: number, end: number): number {
+  // Past 15 digits the running sum may round differently from Number().
+  if (end - start > 15) return Number(text.slice(start, end));
+  let n = 0;
+  for (let i = start; i < end; i++) n = n * 10 + text.charCodeAt(i) - 48;
+  return n;
+}
+
+/** Whether `text.slice(start, end)` holds a character that a pattern's `.` does not match. */
+function hasLineBreak(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13 || c === 0x2028 || c === 0x2029) return true;
+  }
+  return false;
+}
+
+/**
+ * Where `<rest>` starts in the trimmed line `text.slice(start, end)` when it is a table line
+ * `N. <rest>` (the pattern `^(\d+)\. (.*)$`), else -1. `lineBreaks` says whether the text holds
+ * characters that `.` does not match at all, so that most texts skip looking for them.
+ */
+function tableRestStart(text: string, start: number, end: number, lineBreaks: boolean): number {
+  let dot = start;
+  while (dot < end && isDigit(text.charCodeAt(dot))) dot++;
+  if (dot === start || dot + 2 > end || text.charCodeAt(dot) !== 46 || text.charCodeAt(dot + 1) !== 32) return -1;
+  if (lineBreaks && hasLineBreak(text, dot + 2, end)) return -1;
+  return dot + 2;
+}
+
+/**
+ * Reads a table line's `<match>, priority P, cookie 0xC` text (`text.slice(start, end)`, the
+ * cookie part absent for cookie 0) into `visit`; false when the text is not of that form. Same
+ * result as `^(?:(.*?),? )?priority (\d+)(?:, cookie (0x[0-9a-fA-F]+))?$`: the pattern is anchored
+ * at the end and its tail holds no free text, so the tail is found by reading backwards.
+ */
+function readFlow(visit: OfprotoTableVisit, text: string, start: number, end: number): boolean {
+  let hexStart = end;
+  while (hexStart > start && isHexDigit(text.charCodeAt(hexStart - 1))) hexStart--;
+  const hasCookie = hexStart < end && hexStart - start >= COOKIE.length && text.startsWith(COOKIE, hexStart - COOKIE.length);
+  const priorityEnd = hasCookie ? hexStart - COOKIE.length : end;
+  let priorityStart = priorityEnd;
+  while (priorityStart > start && isDigit(text.charCodeAt(priorityStart - 1))) priorityStart--;
+  if (priorityStart === priorityEnd || priorityStart - start < PRIORITY.length) return false;
+  const word = priorityStart - PRIORITY.length;
+  if (!text.startsWith(PRIORITY, word)) return false;
+  const matchEnd = matchEndBefore(text, start, word);
+  if (matchEnd < 0) return false;
+  visit.match = text.slice(start, matchEnd);
+  visit.priority = decimal(text, priorityStart, priorityEnd);
+  if (hasCookie) {
+    const cookie = normalizeCookieDigits(text, hexStart, end);
+    visit.cookie = cookie.hex;
+    visit.cookieUuidPrefix = cookie.uuidPrefix;
+  }
+  return true;
+}
+
+/**
+ * End of the match text before the `priority` word at `word`: the match is followed by `, ` or
+ * ` ` (the shorter match wins, as with the pattern's lazy `.*?`), or absent when the word starts
+ * the text. -1 when the word follows anything else.
+ */
+function matchEndBefore(text: string, start: number, word: number): number {
+  if (word === start) return start;
+  if (word - start >= 2 && text.charCodeAt(word - 2) === 44 && text.charCodeAt(word - 1) === 32) return word - 2;
+  return text.charCodeAt(word - 1) === 32 ? word - 1 : -1;
+}
+
+/**
+ * The table visit of the table line `N. <rest>`: the trimmed line is `text.slice(start, end)` and
+ * `<rest>` starts at `restStart`.
+ */
+function tableVisit(text: string, start: number, restStart: number, end: number, depth: number, line: number, bridge: string | undefined): OfprotoTableVisit {
+  const visit: OfprotoTableVisit = { tableId: decimal(text, start, restStart - 2), match: '', depth, actions: [], line };
+  if (bridge !== undefined) visit.bridge = bridge;
+  if (isExactly(text, 'No match.', restStart, end)) visit.miss = 'no-match';
+  else if (startsWithin(text, 'No match, and a "packet-in" is called for', restStart, end)) visit.miss = 'packet-in';
+  else if (startsWithin(text, 'Packets are IP fragments', restStart, end)) visit.miss = 'ip-fragment-drop';
+  else if (!readFlow(visit, text, restStart, end)) visit.match = text.slice(restStart, end);
+  return visit;
+}
+
+/**
+ * The state of one parse, fed one line at a time. A line is given as offsets into the text:
+ * `start`/`end` bound the raw line, `first`/`last` its trimmed part.
+ */
+class OfprotoTraceBuilder {
+  readonly blocks: OfprotoTraceBlock[] = [];
+  readonly errors: string[] = [];
+  private block: OfprotoTraceBlock | undefined;
+  private pendingRecirc: OfprotoRecirculation | undefined;
+  private layout = new TraceLayout<OfprotoTraceNode>();
+  private bridge: string | undefined;
   // Tables whose miss may still be followed by more translation in the same block.
-  let openMisses: OfprotoTableVisit[] = [];
-  let inHeader = false;
-  let slowPath = false;
+  private openMisses: OfprotoTableVisit[] = [];
+  private inHeader = false;
+  private slowPath = false;
+  private readonly lineBreaks: boolean;
 
-  const startBlock = (lineNo: number): OfprotoTraceBlock => {
-    block = newBlock(blocks.length, lineNo);
-    if (pendingRecirc) block.recirculation = pendingRecirc;
-    pendingRecirc = undefined;
-    blocks.push(block);
-    layout = new TraceLayout<OfprotoTraceNode>();
-    bridge = undefined;
-    openMisses = [];
-    slowPath = false;
+  constructor(private readonly text: string) {
+    this.lineBreaks = text.includes('\r') || text.includes('\u2028') || text.includes('\u2029');
+  }
+
+  /** Takes the raw line `text.slice(start, end)`, numbered `lineNo` from 1. */
+  line(start: number, end: number, lineNo: number): void {
+    const text = this.text;
+    const first = skipSpaceForward(text, start, end);
+    if (first === end) return;
+    const last = skipSpaceBackward(text, first, end);
+    const c = text.charCodeAt(first);
+
+    if (c === 61 /* = */ && isRunOf(text, 61, first, last)) {
+      this.inHeader = !this.inHeader;
+      return;
+    }
+    if (this.inHeader) {
+      this.recirculationHeaderLine(text.slice(first, last));
+      return;
+    }
+    if (c === 70 /* F */ && startsWithin(text, 'Flow: ', start, end)) {
+      this.startBlock(lineNo).flow = sliceTrimmed(text, start + 6, end);
+      return;
+    }
+    if (!this.block) {
+      const trimmed = text.slice(first, last);
+      if (ERROR_LINE.test(trimmed)) {
+        this.errors.push(trimmed);
+        return;
+      }
+    }
+    const block = this.block ?? this.startBlock(lineNo);
+    block.endLine = lineNo;
+    if (!this.blockField(block, c, start, end, first, last)) this.addNode(block, c, start, end, first, last, lineNo);
+  }
+
+  private startBlock(lineNo: number): OfprotoTraceBlock {
+    const block = newBlock(this.blocks.length, lineNo);
+    if (this.pendingRecirc) block.recirculation = this.pendingRecirc;
+    this.pendingRecirc = undefined;
+    this.blocks.push(block);
+    this.block = block;
+    this.layout = new TraceLayout<OfprotoTraceNode>();
+    this.bridge = undefined;
+    this.openMisses = [];
+    this.slowPath = false;
     return block;
-  };
+  }
 
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i];
-    const lineNo = i + 1;
-    const trimmed = raw.trim();
-    if (trimmed === '') continue;
-
-    if (trimmed.charCodeAt(0) === 61 /* = */ && /^=+$/.test(trimmed)) {
-      inHeader = !inHeader;
-      continue;
-    }
-    if (inHeader) {
-      const m = RECIRC_LINE.exec(trimmed);
-      if (m) {
-        pendingRecirc = { id: m[1], ctState: m[3], defaultCtState: Boolean(m[2]), header: trimmed };
-      } else if (pendingRecirc && trimmed.startsWith('Initial flow:')) {
-        pendingRecirc.nat = { initialFlow: trimmed.slice('Initial flow:'.length).trim(), modifiedFlow: '' };
-      } else if (pendingRecirc?.nat && trimmed.startsWith('Modified flow:')) {
-        pendingRecirc.nat.modifiedFlow = trimmed.slice('Modified flow:'.length).trim();
-      }
-      continue;
-    }
-
-    if (raw.startsWith('Flow: ')) {
-      startBlock(lineNo).flow = raw.slice(6).trim();
-      continue;
-    }
-    if (!block && ERROR_LINE.test(trimmed)) {
-      errors.push(trimmed);
-      continue;
-    }
-    const b = block ?? startBlock(lineNo);
-    b.endLine = lineNo;
-
-    if (raw.startsWith('Final flow: ')) {
-      b.finalFlow = raw.slice('Final flow: '.length).trim();
-      continue;
-    }
-    if (raw.startsWith('Megaflow: ')) {
-      b.megaflow = raw.slice('Megaflow: '.length).trim();
-      continue;
-    }
-    if (raw.startsWith('Datapath actions: ')) {
-      b.datapathActions = raw.slice('Datapath actions: '.length).trim();
-      continue;
-    }
-    const failed = trimmed.startsWith('Translation failed') ? TRANSLATION_FAILED.exec(trimmed) : null;
-    if (failed) {
-      b.translationFailed = failed[1];
-      continue;
-    }
-    if (trimmed.startsWith('This flow is handled by the userspace slow path')) {
-      slowPath = true;
-      continue;
-    }
-    if (slowPath && trimmed.startsWith('- ')) {
-      b.slowPathReasons.push(trimmed.slice(2).replace(/\.$/, ''));
-      continue;
-    }
-    // Underline of a bridge header.
-    if (trimmed.charCodeAt(0) === 45 /* - */ && /^-+$/.test(trimmed)) continue;
-
-    const column = layoutColumn(raw);
-    const node: OfprotoTraceNode = { kind: 'action', text: trimmed, line: lineNo, depth: 0, children: [] };
-    const first = trimmed.charCodeAt(0);
-    const bridgeMatch = first === 98 /* b */ ? BRIDGE_LINE.exec(trimmed) : null;
-    const tableMatch = first >= 48 && first <= 57 ? TABLE_LINE.exec(trimmed) : null;
-    if (bridgeMatch) {
-      node.kind = 'bridge';
-      bridge = bridgeMatch[1];
-      b.bridges.push(bridge);
-    } else if (tableMatch) {
-      node.kind = 'table';
-    } else if (trimmed.startsWith('-> ')) {
-      node.kind = 'note';
-      node.text = trimmed.slice(3);
-      b.notes.push({ text: node.text, line: lineNo, kind: noteKind(node.text) });
-    } else if (trimmed.startsWith('>>>> ')) {
-      node.kind = 'error';
-      node.text = trimmed.replace(/^>>>> /, '').replace(/ <<<<$/, '');
-    } else if (trimmed.startsWith('>> ')) {
-      node.kind = 'warning';
-      node.text = trimmed.slice(3);
-    } else if (trimmed === 'thaw') {
-      node.kind = 'thaw';
-    } else if (/^bucket \d+$/.test(trimmed)) {
-      node.kind = 'bucket';
-    } else if (trimmed.startsWith('Resuming from table')) {
-      node.kind = 'note';
-      b.notes.push({ text: trimmed, line: lineNo, kind: 'resume' });
-    }
-
-    const { parent, depth } = layout.place(node, column, node.kind === 'bridge');
-    // Only tables and bridges open a nesting level; other lines sit at their owner's depth.
-    node.depth = node.kind === 'table' || node.kind === 'bridge' ? depth : (parent?.depth ?? 0);
-    (parent ? parent.children : b.nodes).push(node);
-
-    // Anything printed after a miss (other than the miss's own "drop") means translation went on.
-    if (openMisses.length && !(node.kind === 'action' && parent?.kind === 'table' && parent.tableIndex !== undefined && b.tables[parent.tableIndex].miss)) {
-      for (const miss of openMisses) miss.resumed = true;
-      openMisses = [];
-    }
-
-    if (tableMatch) {
-      const visit: OfprotoTableVisit = { tableId: Number(tableMatch[1]), match: '', depth, actions: [], line: lineNo };
-      if (bridge !== undefined) visit.bridge = bridge;
-      const rest = tableMatch[2];
-      if (rest === 'No match.') visit.miss = 'no-match';
-      else if (rest.startsWith('No match, and a "packet-in" is called for')) visit.miss = 'packet-in';
-      else if (rest.startsWith('Packets are IP fragments')) visit.miss = 'ip-fragment-drop';
-      else {
-        const m = TABLE_MATCH.exec(rest);
-        if (m) {
-          visit.match = m[1] ?? '';
-          visit.priority = Number(m[2]);
-          const cookie = m[3] ? normalizeCookie(m[3]) : undefined;
-          if (cookie) {
-            visit.cookie = cookie.hex;
-            visit.cookieUuidPrefix = cookie.uuidPrefix;
-          }
-        } else {
-          visit.match = rest;
-        }
-      }
-      if (visit.miss) {
-        visit.resumed = false;
-        openMisses.push(visit);
-      }
-      node.tableIndex = b.tables.length;
-      b.tables.push(visit);
-    } else if (node.kind === 'action' && parent?.kind === 'table' && parent.tableIndex !== undefined) {
-      b.tables[parent.tableIndex].actions.push(node.text);
+  /** A line between the `====` rules that introduce a recirculated block. */
+  private recirculationHeaderLine(trimmed: string): void {
+    const m = RECIRC_LINE.exec(trimmed);
+    if (m) {
+      this.pendingRecirc = { id: m[1], ctState: m[3], defaultCtState: Boolean(m[2]), header: trimmed };
+    } else if (this.pendingRecirc && trimmed.startsWith('Initial flow:')) {
+      this.pendingRecirc.nat = { initialFlow: trimmed.slice('Initial flow:'.length).trim(), modifiedFlow: '' };
+    } else if (this.pendingRecirc?.nat && trimmed.startsWith('Modified flow:')) {
+      this.pendingRecirc.nat.modifiedFlow = trimmed.slice('Modified flow:'.length).trim();
     }
   }
 
+  /**
+   * Records a line that sets a block field rather than printing a node (the flows, datapath
+   * actions, failure, slow-path reasons) or that prints nothing (a bridge underline). `c` is the
+   * line's first non-blank character; false when the line is a node.
+   */
+  private blockField(block: OfprotoTraceBlock, c: number, start: number, end: number, first: number, last: number): boolean {
+    const text = this.text;
+    switch (c) {
+      case 70 /* F */:
+        if (!startsWithin(text, 'Final flow: ', start, end)) return false;
+        block.finalFlow = sliceTrimmed(text, start + 'Final flow: '.length, end);
+        return true;
+      case 77 /* M */:
+        if (!startsWithin(text, 'Megaflow: ', start, end)) return false;
+        block.megaflow = sliceTrimmed(text, start + 'Megaflow: '.length, end);
+        return true;
+      case 68 /* D */:
+        if (!startsWithin(text, 'Datapath actions: ', start, end)) return false;
+        block.datapathActions = sliceTrimmed(text, start + 'Datapath actions: '.length, end);
+        return true;
+      case 84 /* T */: {
+        const failed = startsWithin(text, 'Translation failed', first, last) ? TRANSLATION_FAILED.exec(text.slice(first, last)) : null;
+        if (failed) {
+          block.translationFailed = failed[1];
+          return true;
+        }
+        if (!startsWithin(text, 'This flow is handled by the userspace slow path', first, last)) return false;
+        this.slowPath = true;
+        return true;
+      }
+      case 45 /* - */:
+        if (this.slowPath && startsWithin(text, '- ', first, last)) {
+          block.slowPathReasons.push(text.slice(first + 2, last).replace(/\.$/, ''));
+          return true;
+        }
+        // Underline of a bridge header.
+        return isRunOf(text, 45, first, last);
+      default:
+        return false;
+    }
+  }
+
+  /** Adds the node a printed line stands for to the block's tree, and its table visit if any. */
+  private addNode(block: OfprotoTraceBlock, c: number, start: number, end: number, first: number, last: number, lineNo: number): void {
+    const text = this.text;
+    let kind: OfprotoNodeKind = 'action';
+    let nodeText: string | undefined;
+    let restStart = -1;
+    // Each kind below is told by a first character of its own; most lines are plain actions.
+    switch (c) {
+      case 98 /* b */: {
+        nodeText = text.slice(first, last);
+        const bridge = BRIDGE_LINE.exec(nodeText);
+        if (bridge) {
+          kind = 'bridge';
+          this.bridge = bridge[1];
+          block.bridges.push(bridge[1]);
+        } else if (BUCKET_LINE.test(nodeText)) {
+          kind = 'bucket';
+        }
+        break;
+      }
+      case 45 /* - */:
+        if (startsWithin(text, '-> ', first, last)) {
+          kind = 'note';
+          nodeText = text.slice(first + 3, last);
+          block.notes.push({ text: nodeText, line: lineNo, kind: noteKind(nodeText) });
+        }
+        break;
+      case 62 /* > */:
+        if (startsWithin(text, '>>>> ', first, last)) {
+          kind = 'error';
+          nodeText = text.slice(first, last).replace(/^>>>> /, '').replace(/ <<<<$/, '');
+        } else if (startsWithin(text, '>> ', first, last)) {
+          kind = 'warning';
+          nodeText = text.slice(first + 3, last);
+        }
+        break;
+      case 116 /* t */:
+        if (isExactly(text, 'thaw', first, last)) kind = 'thaw';
+        break;
+      case 82 /* R */:
+        if (startsWithin(text, 'Resuming from table', first, last)) {
+          kind = 'note';
+          nodeText = text.slice(first, last);
+          block.notes.push({ text: nodeText, line: lineNo, kind: 'resume' });
+        }
+        break;
+      default:
+        if (isDigit(c)) {
+          restStart = tableRestStart(text, first, last, this.lineBreaks);
+          if (restStart >= 0) kind = 'table';
+        }
+    }
+    if (nodeText === undefined) nodeText = text.slice(first, last);
+
+    const node: OfprotoTraceNode = { kind, text: nodeText, line: lineNo, depth: 0, children: [] };
+    const { parent, depth } = this.layout.place(node, layoutColumnAt(text, start, end), kind === 'bridge');
+    // Only tables and bridges open a nesting level; other lines sit at their owner's depth.
+    node.depth = kind === 'table' || kind === 'bridge' ? depth : (parent?.depth ?? 0);
+    (parent ? parent.children : block.nodes).push(node);
+    const ownTable = parent?.kind === 'table' && parent.tableIndex !== undefined ? block.tables[parent.tableIndex] : undefined;
+
+    // Anything printed after a miss (other than the miss's own "drop") means translation went on.
+    if (this.openMisses.length && !(kind === 'action' && ownTable?.miss)) {
+      for (const miss of this.openMisses) miss.resumed = true;
+      this.openMisses = [];
+    }
+
+    if (restStart >= 0) {
+      const visit = tableVisit(text, first, restStart, last, depth, lineNo, this.bridge);
+      if (visit.miss) {
+        visit.resumed = false;
+        this.openMisses.push(visit);
+      }
+      node.tableIndex = block.tables.length;
+      block.tables.push(visit);
+    } else if (kind === 'action' && ownTable) {
+      ownTable.actions.push(nodeText);
+    }
+  }
+}
+
+/** Parses one ofproto/trace output (stdout; pass stderr/exit code through `options`). */
+export function parseOfprotoTrace(text: string, options: OfprotoTraceParseOptions = {}): OfprotoTrace {
+  const trace = new OfprotoTraceBuilder(text);
+  // Lines as split('\n') gives them, with the same numbers.
+  let lineNo = 0;
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline < 0 ? text.length : newline;
+    trace.line(start, end, ++lineNo);
+    start = end + 1;
+  }
+  const { blocks, errors } = trace;
   for (const line of (options.stderr ?? '').split('\n')) {
     const t = line.trim();
     if (t) errors.push(t);

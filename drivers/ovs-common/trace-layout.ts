@@ -34,8 +34,11 @@ interface OpenList<N> {
  * {@link TraceLayout.place}; O(1) per node, so a whole trace is one linear pass.
  */
 export class TraceLayout<N> {
-  // stack[i] is the open list whose nodes are printed at level 2*i (tails) or 2*i+1 (others).
-  private stack: OpenList<N>[] = [{ owner: null, last: null }];
+  // lists[i] is the open list whose nodes are printed at level 2*i (tails) or 2*i+1 (others), for
+  // i < open. Entries from `open` on are closed lists kept for reuse: reopening one is a field
+  // write rather than an allocation, which matters because every nested line opens a list.
+  private readonly lists: OpenList<N>[] = [{ owner: null, last: null }];
+  private open = 1;
 
   /**
    * Places `node`, printed at `column` (use {@link layoutColumn} to get it from the raw line).
@@ -46,18 +49,34 @@ export class TraceLayout<N> {
     const k = Math.max(0, Math.floor(column / 4));
     const more = k % 2;
     let index = (k - more) / 2;
-    if (index >= this.stack.length) index = this.stack.length - 1;
-    const list = this.stack[index];
-    this.stack.length = index + 1;
+    if (index >= this.open) index = this.open - 1;
+    const list = this.lists[index];
     if (more) {
       const parent = list.last ?? list.owner;
-      this.stack.push({ owner: node, last: null });
+      this.openList(index + 1, node);
       return { parent, depth: index + 1 };
     }
+    this.open = index + 1;
     const parent = list.owner;
-    if (section) this.stack[index] = { owner: node, last: null };
-    else list.last = node;
+    if (section) {
+      list.owner = node;
+      list.last = null;
+    } else {
+      list.last = node;
+    }
     return { parent, depth: index };
+  }
+
+  /** Makes `lists[index]` a new, empty list owned by `owner`, and the deepest open one. */
+  private openList(index: number, owner: N): void {
+    if (index < this.lists.length) {
+      const list = this.lists[index];
+      list.owner = owner;
+      list.last = null;
+    } else {
+      this.lists.push({ owner, last: null });
+    }
+    this.open = index + 1;
   }
 }
 
@@ -67,16 +86,32 @@ export class TraceLayout<N> {
  * prefixes detail/warning/error nodes with a space (` -> `, ` >> `, ` >>>> `).
  */
 export function layoutColumn(line: string): number {
-  let spaces = 0;
-  while (spaces < line.length && line.charCodeAt(spaces) === 32) spaces++;
-  const c = line.charCodeAt(spaces);
+  return layoutColumnAt(line, 0, line.length);
+}
+
+/**
+ * {@link layoutColumn} of the line `text.slice(start, end)`, read in place so that a parser that
+ * walks a whole output by offsets need not cut the line out first.
+ */
+export function layoutColumnAt(text: string, start: number, end: number): number {
+  let at = start;
+  while (at < end && text.charCodeAt(at) === 32) at++;
+  const spaces = at - start;
+  const c = at < end ? text.charCodeAt(at) : -1;
   // One digit, then ". ": a table number that %2d padded by one space.
-  if (c >= 48 && c <= 57 && line.charCodeAt(spaces + 1) === 46 && line.charCodeAt(spaces + 2) === 32) {
+  if (c >= 48 && c <= 57 && at + 2 < end && text.charCodeAt(at + 1) === 46 && text.charCodeAt(at + 2) === 32) {
     return Math.max(0, spaces - 1);
   }
-  if (spaces > 0 && (c === 45 /* - */ || c === 62 /* > */)) {
-    const rest = line.slice(spaces, spaces + 5);
-    if (rest.startsWith('-> ') || rest.startsWith('>> ') || rest.startsWith('>>>> ')) return spaces - 1;
-  }
+  if (spaces > 0 && (c === 45 /* - */ || c === 62 /* > */) && shiftedPrefix(text, at, end)) return spaces - 1;
   return spaces;
+}
+
+/** Whether the line part `text.slice(at, end)` starts with ` -> `, ` >> ` or ` >>>> ` minus the space. */
+function shiftedPrefix(text: string, at: number, end: number): boolean {
+  const room = end - at;
+  return (
+    (room >= 3 && text.startsWith('-> ', at)) ||
+    (room >= 3 && text.startsWith('>> ', at)) ||
+    (room >= 5 && text.startsWith('>>>> ', at))
+  );
 }

@@ -334,6 +334,52 @@ test('packet-in misses, translation failures and slow-path explanations', () => 
   assert.is(failed.summary.outcome, 'error');
 });
 
+test('CRLF line endings, trailing blanks and a missing final newline parse as the plain text', () => {
+  for (const name of listCaptures('ovs', 'ofproto-trace-')) {
+    const text = loadCapture('ovs', name).stdout;
+    const expected = parseOfprotoTrace(text);
+    assert.equal(parseOfprotoTrace(text.replace(/\n/g, '\r\n')), expected, `${name} CRLF`);
+    assert.equal(parseOfprotoTrace(text.replace(/\n/g, ' \t\n')), expected, `${name} trailing blanks`);
+    assert.equal(parseOfprotoTrace(text.replace(/\n+$/, '')), expected, `${name} no final newline`);
+  }
+});
+
+test('table lines: catch-all, cookie forms, and text the table pattern does not take', () => {
+  const text = [
+    'Flow: tcp,in_port=1',
+    '',
+    'bridge("br-int")',
+    '----------------',
+    ' 0. in_port=1, priority 100, cookie 0x00ABCdef',
+    '    resubmit(,8)',
+    ' 8. priority 0',
+    '    resubmit(,9)',
+    ' 9. ip,nw_dst=10.0.0.1 priority 5, cookie 0x0',
+    '10. cookie=0x5, priority 7, cookie 0x1, priority 8',
+    '    11. metadata=0x1, priority 0\rcookie 0x1',
+    '12. reg0=0x1, priority high',
+    '',
+    'Final flow: unchanged',
+    'Megaflow: recirc_id=0,eth,in_port=1',
+    'Datapath actions: drop',
+  ].join('\n');
+  const [b] = parseOfprotoTrace(text).blocks;
+  const visits = b.tables.map(({ tableId, match, priority, cookie, cookieUuidPrefix }) => ({ tableId, match, priority, cookie, cookieUuidPrefix }));
+  assert.equal(visits, [
+    { tableId: 0, match: 'in_port=1', priority: 100, cookie: '0xabcdef', cookieUuidPrefix: '00abcdef' },
+    { tableId: 8, match: '', priority: 0, cookie: undefined, cookieUuidPrefix: undefined },
+    { tableId: 9, match: 'ip,nw_dst=10.0.0.1', priority: 5, cookie: '0x0', cookieUuidPrefix: '00000000' },
+    // Only the last "priority" ends the match (the pattern is anchored at the end).
+    { tableId: 10, match: 'cookie=0x5, priority 7, cookie 0x1', priority: 8, cookie: undefined, cookieUuidPrefix: undefined },
+    // Not "priority <number>": the whole text is the match.
+    { tableId: 12, match: 'reg0=0x1, priority high', priority: undefined, cookie: undefined, cookieUuidPrefix: undefined },
+  ]);
+  // A carriage return inside a line (not before its newline) is not a table line, as with `.` in a pattern.
+  const odd = b.nodes[0].children.find((n) => n.line === 10)?.children[0];
+  assert.equal([odd?.kind, odd?.line], ['action', 11]);
+  assert.equal(b.tables[3].actions, ['11. metadata=0x1, priority 0\rcookie 0x1']);
+});
+
 test('a 10,000-line trace parses in well under 50 ms', () => {
   const one = loadCapture('ovs', 'ofproto-trace-pod-to-pod-same-node').stdout;
   const big = Array.from({ length: 23 }, () => one).join('\n');
