@@ -134,7 +134,6 @@ async function measure(opts: BenchOptions, saveDir: string): Promise<BenchmarkRe
       `captured at bench time from scenario ${cap.scenario.name} (${cap.scenario.pods} pods on ${cap.scenario.nodes} node, ${cap.scenario.networkPolicies} NetworkPolicies, ${cap.scenario.services} Services): a broadcast UDP packet traced by ovn-trace and ofproto/trace, and ovn-detrace on that ofproto/trace${opts.quick ? '' : '; files in bench/results/captures/'}`,
       `sizes: ${Object.entries(sizes).map(([k, v]) => `${k} ${(v.bytes / 1e6).toFixed(2)} MB / ${v.lines} lines`).join('; ')}`,
       `${opts.quick ? '' : lines >= 10_000 ? '' : `the ovn-trace capture has only ${lines} lines (< 10,000); `}each parser runs in its own process (bench/parsers/parse-worker.ts): 3 parses to warm up, then ${samples} samples of ${PARSES_PER_SAMPLE} consecutive parses (throughput = bytes / time, garbage collection included and spread over the samples); cold = the first parse after importing the parser in a new Node process (${coldRuns.length} processes)`,
-      'the ofproto/trace parser lives in drivers/ovs-common (outside what this work may change)',
     ],
     details: { sizes, warmMedianMs: round(median(warm)) },
     durationMs: Math.round(performance.now() - started),

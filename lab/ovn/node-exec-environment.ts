@@ -3,13 +3,19 @@
  * the paths a real ovnkube-node pod has them (`/var/run/ovn/ovnnb_db.sock`, `ovnsb_db.sock`,
  * `/var/run/openvswitch/db.sock`, `br-int.mgmt`, `ovs-vswitchd.pid` + `.ctl`).
  *
- * It runs the command in a private mount namespace (`unshare --mount --propagation private`) in
- * which the node's OVS and OVN run directories are bind-mounted over /var/run/openvswitch and
- * /var/run/ovn. The mounts vanish with the command; the host is not changed except that the two
- * mount-point directories are created if missing (a fresh machine has no /var/run/ovn since no
- * OVN service ever ran). The wrapper script is a constant: the node paths and the user's argv are
- * passed as positional parameters, never spliced into shell text.
+ * The view is a private mount namespace (`unshare --mount --propagation private`) in which the
+ * node's OVS and OVN run directories are bind-mounted over /var/run/openvswitch and /var/run/ovn.
+ * Like a container's, it is made once per node: a holder process (`sleep infinity`) keeps it,
+ * and each exec joins it with `nsenter --mount` (as `runc exec` joins a container's namespaces),
+ * one small process instead of a shell and three helpers per command. The mounts vanish with the
+ * holder; the host is not changed except that the two mount-point directories are created if
+ * missing (a fresh machine has no /var/run/ovn since no OVN service ever ran). Without a holder
+ * (a state recorded before holders existed) each command makes its own namespace. The wrapper
+ * scripts are constants: node paths and the user's argv are positional parameters, never
+ * spliced into shell text.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { spawnDetached, isProcessAlive, type ManagedProcess } from '../process/process-control.js';
 import type { ExecResolver, ExecWrapEntry, ExecWrapMap } from '../kube-api/exec-resolver.js';
 import type { NodeRuntime } from './ovn-runtime-types.js';
 
@@ -31,6 +37,55 @@ const WRAPPER = [
   'exec "$@"',
 ].join('\n');
 
+// $1 = OVS dir, $2 = OVN dir: the holder of a node's view.
+const HOLDER = [
+  'set -e',
+  `mkdir -p ${CONTAINER_OVS_RUNDIR} ${CONTAINER_OVN_RUNDIR}`,
+  `mount --bind "$1" ${CONTAINER_OVS_RUNDIR}`,
+  `mount --bind "$2" ${CONTAINER_OVN_RUNDIR}`,
+  'exec sleep infinity',
+].join('\n');
+
+/** How long the holder may take to set its mounts up. */
+const VIEW_READY_TIMEOUT_MS = 10_000;
+
+/**
+ * Starts the process that holds a node's view (its mount namespace) and waits until the mounts
+ * are in place. The returned process is stopped with the lab's others (by pid, as `sleep`).
+ */
+export async function startNodeView(node: Pick<NodeRuntime, 'name' | 'ovsRunDir' | 'ovnRunDir'>, pidFile: string, logFile: string): Promise<ManagedProcess> {
+  const started = spawnDetached({
+    name: `${node.name}/node-view`,
+    argv: ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', HOLDER, 'lab-node-view', node.ovsRunDir, node.ovnRunDir],
+    pidFile,
+    logFile,
+  });
+  // After its mounts, the holder becomes `sleep` (same pid): that is the sign it is ready.
+  const view: ManagedProcess = { ...started, program: 'sleep' };
+  const deadline = Date.now() + VIEW_READY_TIMEOUT_MS;
+  for (;;) {
+    if (!isProcessAlive(view.pid)) {
+      const why = existsSync(logFile) ? readFileSync(logFile, 'utf8').trim().split('\n').at(-1) : '';
+      throw new Error(`the view of node ${node.name} could not be set up${why ? `: ${why}` : ''} (see ${logFile})`);
+    }
+    if (readComm(view.pid) === 'sleep') return view;
+    if (Date.now() > deadline) {
+      // Our own child of a moment ago, still alive: its pid cannot have been reused.
+      process.kill(view.pid, 'SIGKILL');
+      throw new Error(`the view of node ${node.name} was not ready after ${VIEW_READY_TIMEOUT_MS / 1000} s (see ${logFile})`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function readComm(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** A command ready to spawn without a shell. */
 export interface NodeExecCommand {
   argv: string[];
@@ -50,7 +105,8 @@ export function containerEnv(): Record<string, string> {
 }
 
 /** The argv prefix that enters a node's view; append the command to run. */
-export function nodeExecWrap(node: Pick<NodeRuntime, 'ovsRunDir' | 'ovnRunDir'>): string[] {
+export function nodeExecWrap(node: Pick<NodeRuntime, 'ovsRunDir' | 'ovnRunDir' | 'viewPid'>): string[] {
+  if (node.viewPid !== undefined) return ['nsenter', `--mount=/proc/${node.viewPid}/ns/mnt`, '--'];
   return ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', WRAPPER, 'lab-node-exec', node.ovsRunDir, node.ovnRunDir];
 }
 
@@ -58,7 +114,7 @@ export function nodeExecWrap(node: Pick<NodeRuntime, 'ovsRunDir' | 'ovnRunDir'>)
  * Builds the command that runs `argv` inside `node`'s view. Spawn it with `env` added to the
  * environment (requires root, like the rest of the lab).
  */
-export function nodeExecEnvironment(node: Pick<NodeRuntime, 'ovsRunDir' | 'ovnRunDir'>, argv: string[]): NodeExecCommand {
+export function nodeExecEnvironment(node: Pick<NodeRuntime, 'ovsRunDir' | 'ovnRunDir' | 'viewPid'>, argv: string[]): NodeExecCommand {
   if (argv.length === 0) throw new Error('nodeExecEnvironment: empty command');
   return { argv: [...nodeExecWrap(node), ...argv], env: containerEnv() };
 }
@@ -81,7 +137,7 @@ export function ovnkubePodNames(node: string): string[] {
  * (and the central-mode ovnkube-db/-master pods) runs in that node's view; other pods have no
  * runtime in the lab.
  */
-export function createNodeExecResolver(nodes: Array<Pick<NodeRuntime, 'name' | 'ovsRunDir' | 'ovnRunDir'>>): ExecResolver {
+export function createNodeExecResolver(nodes: Array<Pick<NodeRuntime, 'name' | 'ovsRunDir' | 'ovnRunDir' | 'viewPid'>>): ExecResolver {
   const byPod = new Map(nodes.flatMap((n) => ovnkubePodNames(n.name).map((pod) => [pod, n] as const)));
   return (t) => {
     if (t.namespace !== OVNKUBE_NAMESPACE) return undefined;
@@ -92,7 +148,7 @@ export function createNodeExecResolver(nodes: Array<Pick<NodeRuntime, 'name' | '
 }
 
 /** The same mapping as data (for an API server running as a separate daemon process). */
-export function nodeExecWrapMap(nodes: Array<Pick<NodeRuntime, 'name' | 'ovsRunDir' | 'ovnRunDir'>>): ExecWrapMap {
+export function nodeExecWrapMap(nodes: Array<Pick<NodeRuntime, 'name' | 'ovsRunDir' | 'ovnRunDir' | 'viewPid'>>): ExecWrapMap {
   const map: ExecWrapMap = {};
   for (const n of nodes) {
     const entry: ExecWrapEntry = { wrap: nodeExecWrap(n), env: containerEnv() };

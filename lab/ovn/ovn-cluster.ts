@@ -5,7 +5,7 @@
  * every port is bound and its flows are installed.
  */
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startDetachingDaemon, type ManagedProcess } from '../process/process-control.js';
 import { runCommand } from '../process/run-command.js';
@@ -13,6 +13,7 @@ import { startOvsNodeDaemons, vsctl } from '../process/ovs-node-daemons.js';
 import type { DbCommand, NodePlan, OvnClusterPlan, ZonePlan } from './ovn-plan-types.js';
 import type { NodeRuntime, OvnClusterRuntime, ZoneRuntime } from './ovn-runtime-types.js';
 import { MGMT_OVS_PORT } from './ovn-names.js';
+import { startNodeView } from './node-exec-environment.js';
 import { mapArgs } from './ovsdb-syntax.js';
 
 const NB_SCHEMA = '/usr/share/ovn/ovn-nb.ovsschema';
@@ -173,11 +174,18 @@ export async function startOvnCluster(plan: OvnClusterPlan, runDir: string, opts
   );
   await waitForBindings(plan, layout.zones, deadline, opts.signal);
   await Promise.all(layout.zones.map((z) => nbctl(z.nbSocket, [['--wait=hv', `--timeout=${Math.ceil(remaining() / 1000)}`, 'sync']])));
+  // 6. Each node's view (what its ovnkube-node container sees), joined by every exec.
+  const views = new Map<string, ManagedProcess>();
+  for (const n of layout.nodes) {
+    const view = track(await startNodeView(n, join(dirname(n.ovsRunDir), 'node-view.pid'), join(dirname(n.ovsRunDir), 'node-view.log')));
+    views.set(n.name, view);
+    nodeProcs.get(n.name)!.push(view);
+  }
   const nodes: NodeRuntime[] = await Promise.all(
     layout.nodes.map(async (n) => {
       const ports = await readOfports(n, plan.nodes.find((p) => p.name === n.name)!);
       await waitForFlows(n.name, n.brIntMgmt, ports.map((p) => p.ofport), deadline, opts.signal);
-      return { ...n, ports, processes: nodeProcs.get(n.name) ?? [] };
+      return { ...n, ports, viewPid: views.get(n.name)!.pid, processes: nodeProcs.get(n.name) ?? [] };
     }),
   );
   // Remote bindings again: northd must not have cleared them meanwhile.

@@ -37,7 +37,9 @@ export interface NodeRuntime {
   /** Environment for running OVS/OVN tools against this node from the host (OVS_RUNDIR, OVN_RUNDIR, ...). */
   hostEnv: Record<string, string>;
   ports: NodePortRuntime[];
-  /** The processes that make up this node (ovsdb-server, ovs-vswitchd, ovn-controller). */
+  /** Pid of the process holding the node's view (the ovnkube-node container's mounts); execs join it. */
+  viewPid?: number;
+  /** The processes that make up this node (ovsdb-server, ovs-vswitchd, ovn-controller, the view holder). */
   processes: ManagedProcess[];
 }
 

@@ -86,7 +86,8 @@ test('central mode: one NB/SB for all nodes, cross-node trace reaches the pod di
   seen.push(...lab.processes);
   try {
     assert.is(lab.zones.length, 1);
-    assert.is(lab.processes.length, 3 + 2 * 3);
+    // Central NB, SB, northd; per node ovsdb-server, ovs-vswitchd, ovn-controller and its view holder.
+    assert.is(lab.processes.length, 3 + 2 * 4);
     const w1 = lab.node('ovn-worker');
     const out = (
       await execa('ovn-trace', [
@@ -124,13 +125,13 @@ test('lab CLI: up (API server daemon), status, down; --no-api', async () => {
   assert.match(kc.clusters[0]!.cluster.server, /^https:\/\/127\.0\.0\.1:\d+$/);
   out = '';
   assert.is(await runLabCli(['status', '--state-dir', stateDir], o, e), 0);
-  assert.match(out, /processes: 13\/13 running/);
+  assert.match(out, /processes: 15\/15 running/);
   out = '';
   err = '';
   assert.is(await runLabCli(['up', scenarioPath, '--state-dir', stateDir], o, e), 1);
   assert.match(err, /already running.*\[LAB_ALREADY_RUNNING\]/s);
   assert.is(await runLabCli(['down', '--state-dir', stateDir], o, e), 0);
-  assert.match(out, /stopped \(13 processes\)/);
+  assert.match(out, /stopped \(15 processes\)/);
   for (const p of seen) assert.not.ok(isProcessAlive(p.pid), `${p.name} still runs`);
   assert.not.ok(existsSync(join(stateDir, 'kubeconfig')), 'kubeconfig removed with the lab');
   err = '';

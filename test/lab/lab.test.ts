@@ -44,11 +44,13 @@ test.after(async () => {
 test('lab up records every daemon of both zones and nodes', () => {
   const names = recorded.map((p) => p.name).sort();
   for (const node of ['ovn-worker', 'ovn-worker2']) {
-    for (const d of [`zone ${node}/ovnnb_db`, `zone ${node}/ovnsb_db`, `zone ${node}/ovn-northd`, `${node}/ovsdb-server`, `${node}/ovs-vswitchd`, `${node}/ovn-controller`]) {
+    for (const d of [`zone ${node}/ovnnb_db`, `zone ${node}/ovnsb_db`, `zone ${node}/ovn-northd`, `${node}/ovsdb-server`, `${node}/ovs-vswitchd`, `${node}/ovn-controller`, `${node}/node-view`]) {
       assert.ok(names.includes(d), `missing ${d}`);
     }
   }
-  assert.is(recorded.length, 12);
+  assert.is(recorded.length, 14);
+  // Execs join the node view its holder keeps.
+  assert.ok(lab!.nodes.every((n) => n.viewPid !== undefined && recorded.some((p) => p.pid === n.viewPid && p.program === 'sleep')));
   assert.ok(recorded.every((p) => isProcessAlive(p.pid)));
   const w1 = lab!.node('ovn-worker');
   assert.is(w1.zone, 'ovn-worker');
