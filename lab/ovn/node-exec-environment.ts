@@ -26,25 +26,14 @@ export const CONTAINER_OVN_RUNDIR = '/var/run/ovn';
 export const OVNKUBE_NAMESPACE = 'ovn-kubernetes';
 export const OVNKUBE_NODE_POD_PREFIX = 'ovnkube-node-';
 
-// $1 = OVS dir, $2 = OVN dir, $3.. = the command. `exec` keeps the command's exit status and
-// signals; mount failures abort before anything runs.
-const WRAPPER = [
-  'set -e',
-  `mkdir -p ${CONTAINER_OVS_RUNDIR} ${CONTAINER_OVN_RUNDIR}`,
-  `mount --bind "$1" ${CONTAINER_OVS_RUNDIR}`,
-  `mount --bind "$2" ${CONTAINER_OVN_RUNDIR}`,
-  'shift 2',
-  'exec "$@"',
-].join('\n');
+// $1 = OVS dir, $2 = OVN dir: mounts them where the container has them; failures abort.
+const MOUNT_VIEW = ['set -e', `mkdir -p ${CONTAINER_OVS_RUNDIR} ${CONTAINER_OVN_RUNDIR}`, `mount --bind "$1" ${CONTAINER_OVS_RUNDIR}`, `mount --bind "$2" ${CONTAINER_OVN_RUNDIR}`];
 
-// $1 = OVS dir, $2 = OVN dir: the holder of a node's view.
-const HOLDER = [
-  'set -e',
-  `mkdir -p ${CONTAINER_OVS_RUNDIR} ${CONTAINER_OVN_RUNDIR}`,
-  `mount --bind "$1" ${CONTAINER_OVS_RUNDIR}`,
-  `mount --bind "$2" ${CONTAINER_OVN_RUNDIR}`,
-  'exec sleep infinity',
-].join('\n');
+// $3.. = the command. `exec` keeps the command's exit status and signals.
+const WRAPPER = [...MOUNT_VIEW, 'shift 2', 'exec "$@"'].join('\n');
+
+// The holder of a node's view.
+const HOLDER = [...MOUNT_VIEW, 'exec sleep infinity'].join('\n');
 
 /** How long the holder may take to set its mounts up. */
 const VIEW_READY_TIMEOUT_MS = 10_000;
