@@ -22,7 +22,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CommandOutput, CommandRunner } from '../../../core/runner/command-runner.js';
 import { detraceSessionArgv } from './detrace-launcher.js';
-import { assembleDetraceOutput, echoProbeLine, echoStyleFromProbe, lookupFeed, parseLookupAnswer, splitUnits, unitKey, type EchoStyle } from './detrace-units.js';
+import { assembleDetraceOutput, echoProbeLine, echoStyleFromProbe, lookupFeed, parseLookupAnswer, separateRunInput, splitUnits, unitKey, type EchoStyle } from './detrace-units.js';
 
 /** Whether the session's ovn-detrace can serve the legs. */
 export type DetraceReadiness =
@@ -209,7 +209,6 @@ export class DetraceSession {
       const asked = [...missing.values()];
       const lookup = this.feedLines(lookupFeed(asked)).then((lines) => {
         const records = parseLookupAnswer(asked, lines, style);
-        for (const key of missing.keys()) this.unitLookups.delete(key);
         if (!records) {
           this.unitsBroken = true;
           throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target} answered a look-up in an unexpected layout`);
@@ -217,9 +216,10 @@ export class DetraceSession {
         if (this.unitRecords.size + records.size > MAX_CACHED_UNITS) this.unitRecords.clear();
         for (const [key, r] of records) this.unitRecords.set(key, r);
       });
-      lookup.catch(() => {
+      const settled = () => {
         for (const key of missing.keys()) this.unitLookups.delete(key);
-      });
+      };
+      lookup.then(settled, settled);
       for (const key of missing.keys()) this.unitLookups.set(key, lookup);
       waits.add(lookup);
     }
@@ -233,8 +233,7 @@ export class DetraceSession {
 
   /** Feeds an ofproto/trace as a separate run would read it (the empty line stands for its end). */
   private feed(ofprotoStdout: string): Promise<string[]> {
-    const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
-    return this.feedText(`${body}\n`);
+    return this.feedText(separateRunInput(ofprotoStdout));
   }
 
   private feedLines(lines: string[]): Promise<string[]> {

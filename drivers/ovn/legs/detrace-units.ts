@@ -57,14 +57,22 @@ export function isFlushLine(line: string): boolean {
 const PLAIN_TEXT = /^[\t\n\x20-\x7e]*$/;
 
 /**
+ * What a separate `ovn-detrace < trace` reads, as the session feeds it: the text with a final
+ * newline, then the empty line that stands for the end of input.
+ */
+export function separateRunInput(ofprotoStdout: string): string {
+  const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
+  return `${body}\n`;
+}
+
+/**
  * The units of what a separate run reads for this ofproto/trace output: its lines, plus the
  * empty line that stands for the end of input. Undefined when the text is not plain ASCII (the
  * session then feeds it whole).
  */
 export function splitUnits(ofprotoStdout: string): string[][] | undefined {
   if (!PLAIN_TEXT.test(ofprotoStdout)) return undefined;
-  const body = ofprotoStdout === '' || ofprotoStdout.endsWith('\n') ? ofprotoStdout : `${ofprotoStdout}\n`;
-  const lines = `${body}\n`.split('\n');
+  const lines = separateRunInput(ofprotoStdout).split('\n');
   lines.pop();
   const units: string[][] = [];
   let current: string[] = [];
