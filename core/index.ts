@@ -21,6 +21,7 @@ export { combineLegVerdicts, isSuccess, type CombinedVerdict } from './verdict.j
 export type { CommandRunner, CommandSpec, CommandOutput } from './runner/command-runner.js';
 export { LocalCommandRunner, type LocalCommandRunnerOptions } from './runner/local-command-runner.js';
 export { PodExecRunner, exitCodeFromStatus, type PodExecTarget } from './runner/pod-exec-runner.js';
+export { ShellSessionRunner, type ShellSessionRunnerOptions } from './runner/shell-session-runner.js';
 export { KubeClient, podIpOfFamily, translateApiError } from './kube/kube-client.js';
 export { loadKubeConfig, type KubeConfigOptions } from './kube/kube-config-loader.js';
 export { selectorMatches } from './policy/label-selector-match.js';

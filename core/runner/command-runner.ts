@@ -25,6 +25,11 @@ export interface CommandSpec {
    * whose whole output would otherwise be held until they end.
    */
   discardOutput?: boolean;
+  /**
+   * Other work waits for this command: a runner that queues commands (a shell session) runs it
+   * ahead of queued commands that are not urgent.
+   */
+  urgent?: boolean;
   /** Per-command timeout in milliseconds. */
   timeoutMs?: number;
   /** Cancels the command (the process is killed or the exec stream closed). */
@@ -53,4 +58,9 @@ export interface CommandRunner {
    *   ForbiddenError when the command could not be started.
    */
   run(spec: CommandSpec): Promise<CommandOutput>;
+  /**
+   * Releases what the runner keeps open between commands (a shell session), after the commands
+   * already started. Runners without such state do not have it.
+   */
+  close?(): Promise<void>;
 }

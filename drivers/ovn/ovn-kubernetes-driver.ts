@@ -9,6 +9,7 @@ import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { TraceRequest } from '../../core/model.js';
 import { LocalCommandRunner } from '../../core/runner/local-command-runner.js';
 import { PodExecRunner } from '../../core/runner/pod-exec-runner.js';
+import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
 import { OVNKUBE_NODE_LABEL } from './ovn-k-names.js';
 import { OvnTraceRun, type NodeRunnerFactory } from './ovn-trace-run.js';
 
@@ -71,7 +72,8 @@ export class OvnKubernetesDriver implements TraceDriver {
       const local = request.options?.local === true;
       const factory: NodeRunnerFactory = local
         ? (this.options.localRunnerFactory ?? ((node) => new LocalCommandRunner({ label: `local (${node.name})` })))
-        : (node) => new PodExecRunner(context.kube().config, node.tools);
+        : // The node's short commands share one bash there instead of one exec each.
+          (node, signal) => new ShellSessionRunner(new PodExecRunner(context.kube().config, node.tools), { signal });
       const detected = this.detected;
       this.detected = undefined;
       const ovnkubePods = detected && detected.kube === context.kube() && Date.now() - detected.at < DETECTION_REUSE_MS ? detected.pods : undefined;

@@ -5,6 +5,7 @@ import type { DriverEvent } from '../../core/events.js';
 import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
 import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
+import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
 import { DropAttributor, type AttributionPeer } from './attribution/drop-attributor.js';
 import type { OvnPacket } from './commands/microflow.js';
 import {
@@ -31,6 +32,7 @@ import { DetraceSession, DetraceSessionUnusableError } from './legs/detrace-sess
 import { evaluateDetraceLeg, evaluateOfprotoLeg, evaluateOvnTraceLeg, type EvaluatedLeg } from './legs/leg-evaluation.js';
 import { detraceLeg, ofprotoTraceArgv, ovnTraceArgv, planPodToPod, planServiceVip, type PlanEndpoint, type PlannedLeg } from './legs/leg-plan.js';
 import { receivingNodeFlow, tunnelArrivalFromTrace } from './legs/receiving-node.js';
+import { parseOfprotoTrace } from '../ovs-common/ofproto-trace-parser.js';
 import { ofprotoFlow, ovnMicroflow } from './commands/microflow.js';
 import { MGMT_OVS_INTERFACE } from './ovn-k-names.js';
 
@@ -41,8 +43,11 @@ const CONCURRENCY = 8;
 /** Per-command timeout; the whole trace also has the request's deadline. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
-/** Creates the runner for a node (exec into its ovnkube-node pod, or local). */
-export type NodeRunnerFactory = (node: OvnNode) => CommandRunner;
+/**
+ * Makes the runner of a node's tool commands. `signal` ends what the runner keeps open (the trace's
+ * signal, or a batch scope's when the node is shared); the run closes the runner when done with it.
+ */
+export type NodeRunnerFactory = (node: OvnNode, signal: AbortSignal) => CommandRunner;
 
 /** A planned leg plus how to finish building it once its dependencies ran. */
 interface RunnableLeg extends PlannedLeg {
@@ -94,6 +99,8 @@ export class OvnTraceRun {
   private readonly sessions = new Map<string, DetraceSession>();
   /** The sessions this trace started (not those of a batch scope), which it ends. */
   private readonly ownSessions = new Set<DetraceSession>();
+  /** The node runners this trace made (not those of a batch scope), which it closes. */
+  private readonly ownRunners = new Set<CommandRunner>();
   private podLabels = new Map<string, Record<string, string>>();
   /**
    * While set, events and log lines wait here: legs start before it is known whether the
@@ -124,6 +131,23 @@ export class OvnTraceRun {
   }
 
   async run(): Promise<void> {
+    try {
+      await this.trace();
+    } finally {
+      for (const runner of this.ownRunners) this.closeRunner(runner);
+    }
+  }
+
+  /** Lets a node runner go (its shell session ends after what it already runs) and logs its use. */
+  private closeRunner(runner: CommandRunner): void {
+    void runner.close?.();
+    if (runner instanceof ShellSessionRunner) {
+      const { inSession, alone, sessions } = runner.stats;
+      this.log(5, `commands on ${runner.target}: ${inSession} through ${sessions} shell session(s), ${alone} on their own exec${runner.problems.length ? ` (${runner.problems.join('; ')})` : ''}`);
+    }
+  }
+
+  private async trace(): Promise<void> {
     const { request } = this;
     const kube = this.ctx.kube();
     const family = request.packet.family;
@@ -234,7 +258,10 @@ export class OvnTraceRun {
    */
   private async setUpNode(kube: KubeClient, ovnNamespace: string, name: string, known: V1Pod[] | undefined, signal: AbortSignal, onRunner?: (runner: CommandRunner) => void): Promise<NodeSetup> {
     const node = await resolveOvnNode(kube, ovnNamespace, name, known);
-    const runner = this.runnerFactory(node);
+    const runner = this.runnerFactory(node, signal);
+    // A batch's node (shared) is closed with its scope; a trace's own when the trace ends.
+    if (this.ctx.scope && signal === this.ctx.scope.signal) this.ctx.scope.onClose(() => void runner.close?.());
+    else this.ownRunners.add(runner);
     onRunner?.(runner);
     const out = await runner.run({ argv: nodeProbeArgv(name, { detrace: false }), timeoutMs: COMMAND_TIMEOUT_MS, signal });
     return { node, runner, probe: parseNodeProbe(name, out.stdout, { detraceChecked: false }), probeMs: out.durationMs };
@@ -481,8 +508,14 @@ export class OvnTraceRun {
     };
     const ovnLegsDone = () => Promise.all(planned.filter((l) => l.tool === 'ovn-trace').map((l) => done.get(l.id)));
 
-    const runLeg = async (leg: RunnableLeg): Promise<LegRun> => {
-      const deps = await Promise.all((leg.after ?? []).map((id) => done.get(id)));
+    /**
+     * What dependent legs wait for: an ofproto/trace leg is there as soon as its output is judged
+     * (its verdict and trace do not depend on the stage names it gets from the ovn-trace legs), so
+     * the receiving node's trace and the ovn-detrace legs do not wait for every ovn-trace.
+     */
+    const ready = new Map<string, Promise<LegRun>>();
+    const runLeg = async (leg: RunnableLeg, judged: (run: LegRun) => void): Promise<LegRun> => {
+      const deps = await Promise.all((leg.after ?? []).map((id) => ready.get(id)));
       const runner = this.runners.get(leg.node)!;
       let argv = leg.argv;
       let stdin: string | undefined;
@@ -515,32 +548,45 @@ export class OvnTraceRun {
         argv = ofprotoTraceArgv(receivingNodeFlow({ tunnelPort: leg.receiving.tunnelPort, arrival, packet: leg.receiving.packet, ...(leg.receiving.srcNodeIp ? { srcNodeIp: leg.receiving.srcNodeIp } : {}), ...(leg.receiving.dstNodeIp ? { dstNodeIp: leg.receiving.dstNodeIp } : {}) }));
       }
       const planned = { ...leg, argv };
-      out ??= await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
+      // ofproto/traces are short, and the receiving node's trace and the ovn-detrace legs wait for them.
+      const urgent = leg.tool === 'ovs-appctl ofproto/trace';
+      out ??= await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), urgent, timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
       let evaluated: EvaluatedLeg;
       if (leg.tool === 'ovn-trace') evaluated = evaluateOvnTraceLeg(planned, out);
       else if (leg.tool === 'ovn-detrace') evaluated = evaluateDetraceLeg(planned, out);
       else {
+        const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined });
+        judged({ evaluated: evaluateOfprotoLeg(planned, out, new Map(), trace), out });
         // Name the OpenFlow tables by the logical stages ovn-trace printed for the same cookies.
         const ovn = await ovnLegsDone();
         const stages = new Map<string, string>();
         for (const r of ovn) for (const o of r?.evaluated.leg.observations ?? []) if (o.cookie && !o.stage.startsWith('output')) stages.set(o.cookie, o.stage);
-        evaluated = evaluateOfprotoLeg(planned, out, stages);
+        evaluated = evaluateOfprotoLeg(planned, out, stages, trace);
       }
       if (leg.leavesCluster) this.judgeLeaving(evaluated);
       if (evaluated.leg.verdict === 'dropped' || evaluated.leg.verdict === 'rejected') await this.attribute(evaluated, leg, srcEp, dstEp);
       return { evaluated, out };
     };
     const start = (leg: RunnableLeg) => {
-      const p = runLeg(leg).catch((err: unknown): LegRun => {
+      let judged!: (run: LegRun) => void;
+      let failed!: (err: unknown) => void;
+      const early = new Promise<LegRun>((resolve, reject) => ((judged = resolve), (failed = reject)));
+      const p = runLeg(leg, judged).catch((err: unknown): LegRun => {
         if (this.ctx.signal.aborted) throw err;
         return { evaluated: this.skippedLeg(leg, (err as Error).message, 'error') };
       });
+      // Settles `early` when the leg was not judged before it ended (resolving twice does nothing).
+      p.then(judged, failed);
       // Awaited below; until then a cancelled leg must not count as an unhandled rejection.
       p.catch(() => undefined);
+      early.catch(() => undefined);
       done.set(leg.id, p);
+      ready.set(leg.id, early);
     };
 
-    for (const leg of planned) if (leg.tool !== 'ovn-detrace') start(leg);
+    // ofproto/trace legs first (they are urgent, see runLeg), so they also get the first slots.
+    for (const leg of planned) if (leg.tool === 'ovs-appctl ofproto/trace') start(leg);
+    for (const leg of planned) if (leg.tool === 'ovn-trace') start(leg);
     const decision = await this.detraceDecision();
     const legs = decision.blocked ? planned.filter((l) => l.tool !== 'ovn-detrace') : planned;
     const held = this.held;

@@ -21,6 +21,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { CommandOutput, CommandRunner } from '../../../core/runner/command-runner.js';
+import { InputQueue } from '../../../core/runner/input-queue.js';
 import { detraceSessionArgv } from './detrace-launcher.js';
 import { assembleDetraceOutput, echoProbeLine, echoStyleFromProbe, lookupFeed, parseLookupAnswer, separateRunInput, splitUnits, unitKey, type EchoStyle } from './detrace-units.js';
 
@@ -48,42 +49,6 @@ export class DetraceSessionEndedError extends DetraceSessionUnusableError {
 
 /** Units kept per session at most (a long batch on a busy node): past it, the cache starts over. */
 const MAX_CACHED_UNITS = 50_000;
-
-/** A minimal push queue that is also an async iterable (the session's standard input). */
-class InputQueue implements AsyncIterable<string> {
-  private readonly items: string[] = [];
-  private waiting: ((r: IteratorResult<string>) => void) | undefined;
-  private ended = false;
-
-  push(text: string): void {
-    if (this.ended) return;
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w({ value: text, done: false });
-    } else this.items.push(text);
-  }
-
-  end(): void {
-    if (this.ended) return;
-    this.ended = true;
-    if (this.waiting) {
-      const w = this.waiting;
-      this.waiting = undefined;
-      w({ value: undefined, done: true });
-    }
-  }
-
-  [Symbol.asyncIterator](): AsyncIterator<string> {
-    return {
-      next: () => {
-        if (this.items.length) return Promise.resolve({ value: this.items.shift()!, done: false });
-        if (this.ended) return Promise.resolve({ value: undefined, done: true });
-        return new Promise((resolve) => (this.waiting = resolve));
-      },
-    };
-  }
-}
 
 interface Segment {
   lines: string[];
@@ -197,7 +162,7 @@ export class DetraceSession {
     const waits = new Set<Promise<void>>();
     const missing = new Map<string, string[]>();
     for (const unit of units) {
-      const key = unitKey(unit);
+      const key = unitKey(unit, style);
       if (this.unitRecords.has(key)) continue;
       const pending = this.unitLookups.get(key);
       if (pending) waits.add(pending);
@@ -225,7 +190,7 @@ export class DetraceSession {
     }
     return Promise.all(waits).then(() => {
       // A unit whose records were dropped with the cache meanwhile: the leg runs on its own.
-      const absent = units.find((u) => !this.unitRecords.has(unitKey(u)));
+      const absent = units.find((u) => !this.unitRecords.has(unitKey(u, style)));
       if (absent) throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target}: a unit's records were dropped from the session's cache`);
       return assembleDetraceOutput(units, (key) => this.unitRecords.get(key)!, style);
     });

@@ -150,11 +150,15 @@ function verdictFromLeaves(trace: OvnTrace): Verdict {
   return 'dropped';
 }
 
-/** Turns an ofproto/trace run into a leg; judged by the last block's datapath actions. */
-export function evaluateOfprotoLeg(plan: PlannedLeg, out: CommandOutput, lflowStages: ReadonlyMap<string, string> = new Map()): EvaluatedLeg {
+/** Turns an ofproto/trace run into a leg; judged by the last block's datapath actions (`trace`: the output already parsed). */
+export function evaluateOfprotoLeg(
+  plan: PlannedLeg,
+  out: CommandOutput,
+  lflowStages: ReadonlyMap<string, string> = new Map(),
+  trace: OfprotoTrace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined }),
+): EvaluatedLeg {
   const leg = baseLeg(plan, out);
   const expect = plan.expect?.kind === 'ofproto-output' ? (plan.expect as OfprotoExpectation) : undefined;
-  const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined });
   const s = trace.summary;
   // OpenFlow port numbers (what ovs-vsctl reports) differ from datapath port numbers (what
   // `Datapath actions:` prints), so delivery is judged on the OpenFlow `output:N` actions of the
