@@ -9,9 +9,10 @@
  * echoes the flush line. Cut the input into units, each starting at a flush line (the first unit
  * at the start of input), and the output is: the echo of unit 0, then for every later unit the
  * records of the unit before it followed by its own echo. A unit's records depend only on the
- * unit's text (the databases aside), which is the cache key: nothing here assumes which lines the
- * tool looks at. Most of ovn-detrace's time after start-up goes into looking records up (it scans
- * whole tables per cookie), and the legs of one trace on a node share most of their units.
+ * lines that can make it look something up (cookies, ports) and, in the indented layout, their
+ * indentation: that is the cache key ({@link unitKey}). Most of ovn-detrace's time after start-up
+ * goes into looking records up (it scans whole tables per cookie), and the legs of one trace on a
+ * node share most of their flows.
  *
  * The echo is the one version-dependent part: OVN ≤ 25.03 strips each line, 25.09+ keeps the
  * indentation. The session learns which from the echo of a probe line, and every lookup answer is
@@ -87,9 +88,41 @@ export function splitUnits(ofprotoStdout: string): string[][] | undefined {
   return units;
 }
 
-/** The cache key of a unit: its exact text. */
-export function unitKey(unit: string[]): string {
-  return unit.join('\n');
+/** Lines that may make ovn-detrace look something up (a superset of what its patterns match). */
+const LOOKUP_HINT = /cookie|in_port|output/;
+const COOKIE_VALUE = /cookie[ =]0x([0-9a-fA-F]+)/g;
+const IN_PORT_VALUE = /in_port=([^,\s]+)/g;
+const LINE_HEAD = /^\s*(\S*)(\s*in_port=)?/;
+
+/**
+ * The cache key of a unit: everything in it that ovn-detrace's records can depend on, so units
+ * with equal keys get equal records. ovn-detrace looks records up from a cookie
+ * (`cookie 0x…`, also `cookie=0x…` since 24.09) and, with `--ovs`, from `in_port=N` on a table
+ * line and `output:N`; the records' text depends on nothing else in the unit but, from 25.09 (the
+ * indented layout, told by the echo style), on the indentation of the line that carried the
+ * cookie. The key keeps more than the tool reads, never less: every cookie and in_port value on
+ * any line that mentions one, every line that mentions `output` whole, and each such line's
+ * indentation unless the tool strips it. Lines that mention none of these cannot make it print a
+ * record. Keying on this instead of the unit's text lets the many units that differ only in their
+ * actions (the same flow in the forward and the reply trace) share one look-up.
+ */
+export function unitKey(unit: readonly string[], style: EchoStyle): string {
+  const parts: string[] = [];
+  for (const line of unit) {
+    if (!LOOKUP_HINT.test(line)) continue;
+    let part: string;
+    if (line.includes('output')) part = `o${line.trim()}`;
+    else {
+      // The line's first word (a table number, `Flow:`, ...) and whether in_port is the first
+      // field after it tell a table line's in_port (decoded with --ovs) from a flow's.
+      const head = LINE_HEAD.exec(line)!;
+      const cookies = Array.from(line.matchAll(COOKIE_VALUE), (m) => m[1]).join(',');
+      const ports = Array.from(line.matchAll(IN_PORT_VALUE), (m) => m[1]).join(',');
+      part = `${head[1]}${head[2] ? '+' : ' '}c${cookies}i${ports}`;
+    }
+    parts.push(style === 'strip' ? part : `${line.length - line.trimStart().length}${part}`);
+  }
+  return parts.join('\n');
 }
 
 /**
@@ -112,8 +145,14 @@ export function lookupFeed(units: string[][]): string[] {
  * Reads the records of each unit out of the tool's answer to {@link lookupFeed}. Undefined when
  * the answer does not have the expected shape (an echo missing or different, or lines printed
  * anywhere but before a flush line): the tool does not work the way this module assumes.
+ * `keyOf` names each unit's entry (default: its {@link unitKey}).
  */
-export function parseLookupAnswer(units: string[][], output: string[], style: EchoStyle): Map<string, string[]> | undefined {
+export function parseLookupAnswer(
+  units: string[][],
+  output: string[],
+  style: EchoStyle,
+  keyOf: (unit: string[], index: number) => string = (unit) => unitKey(unit, style),
+): Map<string, string[]> | undefined {
   const records = new Map<string, string[]>();
   let p = 0;
   /** The unit whose records the next flush line prints (undefined before the first unit). */
@@ -133,7 +172,7 @@ export function parseLookupAnswer(units: string[][], output: string[], style: Ec
     else if (extra.length > 0) return false;
     return true;
   };
-  for (const unit of units) {
+  for (const [index, unit] of units.entries()) {
     if (unit.length === 0) continue;
     const [first, ...rest] = unit as [string, ...string[]];
     if (!isFlushLine(first)) {
@@ -143,7 +182,7 @@ export function parseLookupAnswer(units: string[][], output: string[], style: Ec
       const extra = expectEcho(first);
       if (!extra || extra.length > 0) return undefined;
     } else if (!flush(first)) return undefined;
-    open = unitKey(unit);
+    open = keyOf(unit, index);
     for (const line of rest) {
       const extra = expectEcho(line);
       if (!extra || extra.length > 0) return undefined;
@@ -161,7 +200,7 @@ export function assembleDetraceOutput(units: string[][], recordsOf: (key: string
   const out: string[] = [];
   let previous: string[] | undefined;
   for (const unit of units) {
-    if (previous) out.push(...recordsOf(unitKey(previous)));
+    if (previous) out.push(...recordsOf(unitKey(previous, style)));
     for (const line of unit) out.push(echoLine(line, style));
     previous = unit;
   }

@@ -23,13 +23,15 @@ import { fixturePath, repoRoot } from '../../helpers/paths.js';
 
 /** Captured ovn-detrace runs with the ofproto/trace they read. */
 function capturedRuns(): Array<{ name: string; input: string; output: string }> {
-  const dir = fixturePath('ovn');
   const runs = [];
-  for (const file of readdirSync(dir).filter((f) => /^ovn-detrace-.*\.cmd$/.test(f))) {
-    const cmd = readFileSync(join(dir, file), 'utf8');
-    const stdin = /^# stdin: (\S+)/m.exec(cmd)?.[1];
-    if (!stdin || /^# exit: [1-9]/m.test(cmd)) continue;
-    runs.push({ name: file, input: readFileSync(join(repoRoot, stdin), 'utf8'), output: readFileSync(join(dir, file.replace(/\.cmd$/, '.txt')), 'utf8') });
+  // The sandbox captures, and the lab's (real ovnkube-node commands, with --ovs).
+  for (const dir of [fixturePath('ovn'), fixturePath('ovn', 'lab')]) {
+    for (const file of readdirSync(dir).filter((f) => /^ovn-detrace-.*\.cmd$/.test(f))) {
+      const cmd = readFileSync(join(dir, file), 'utf8');
+      const stdin = /^# stdin: (\S+)/m.exec(cmd)?.[1];
+      if (!stdin || /^# exit: [1-9]/m.test(cmd)) continue;
+      runs.push({ name: file, input: readFileSync(join(repoRoot, stdin), 'utf8'), output: readFileSync(join(dir, file.replace(/\.cmd$/, '.txt')), 'utf8') });
+    }
   }
   return runs;
 }
@@ -53,7 +55,7 @@ function simulateTool(fed: string[], records: Map<string, string[]>): string[] {
   for (const line of fed) {
     if (isFlushLine(line) && unit.length) {
       const asked = unit[0] === '' && unit.length > 1 ? unit.slice(1) : unit;
-      out.push(...(records.get(unitKey(asked)) ?? []));
+      out.push(...(records.get(unitKey(asked, 'strip')) ?? []));
       unit = [];
     }
     unit.push(line);
@@ -85,12 +87,56 @@ for (const run of runs) {
   });
 }
 
+for (const run of runs) {
+  test(`units of ${run.name} with the same key have the same records`, () => {
+    const style: EchoStyle = run.name.includes('indented') ? 'rstrip' : 'strip';
+    const units = splitUnits(run.input)!;
+    const byPosition = parseLookupAnswer(units, answerInTraceOrder(run.output), style, (_u, i) => String(i))!;
+    assert.ok(byPosition);
+    const seen = new Map<string, { index: number; records: string[] }>();
+    let shared = 0;
+    for (const [index, unit] of units.entries()) {
+      const records = byPosition.get(String(index));
+      if (!records) continue;
+      const key = unitKey(unit, style);
+      const first = seen.get(key);
+      if (!first) seen.set(key, { index, records });
+      else {
+        shared++;
+        assert.equal(records, first.records, `units ${first.index} and ${index} share the key ${JSON.stringify(key)}`);
+      }
+    }
+    // Units that differ only in their actions share a key (there are such units in most traces).
+    if (units.length > 20) assert.ok(shared > 0 || seen.size === units.length);
+  });
+}
+
+test('the key: every cookie and in_port value, output lines whole, indentation unless stripped', () => {
+  const unit = [' 8. reg14=0x1,metadata=0x3, priority 50, cookie 0x3f8e0a5d', '    set_field:0/0x1000->reg10', '    resubmit(,73)'];
+  const sameFlowOtherActions = [' 8. reg14=0x1,metadata=0x3, priority 50, cookie 0x3f8e0a5d', '    ct(table=9,zone=NXM_NX_REG13[0..15])'];
+  assert.is(unitKey(unit, 'strip'), unitKey(sameFlowOtherActions, 'strip'));
+  // The cookie, an in_port, an output, and the indentation in the layouts that keep it.
+  assert.is.not(unitKey(unit, 'strip'), unitKey([' 8. reg14=0x1,metadata=0x3, priority 50, cookie 0x3f8e0a5e'], 'strip'));
+  assert.is.not(unitKey([' 0. in_port=1, priority 100, cookie 0xab'], 'strip'), unitKey([' 0. in_port=12, priority 100, cookie 0xab'], 'strip'));
+  assert.is.not(unitKey([' 65. reg15=0x1, cookie 0xab', '    output:5'], 'strip'), unitKey([' 65. reg15=0x1, cookie 0xab', '    output:6'], 'strip'));
+  assert.is(unitKey([' 8. cookie 0xab'], 'strip'), unitKey(['        8. cookie 0xab'], 'strip'));
+  // A table line's in_port (decoded with --ovs) is not a Flow: line's, nor another table's.
+  assert.is.not(unitKey([' 0. in_port=5, priority 100'], 'strip'), unitKey(['Flow: tcp,in_port=5,vlan_tci=0x0000'], 'strip'));
+  assert.is.not(unitKey([' 0. in_port=5, priority 100'], 'strip'), unitKey([' 0. reg14=0x1,in_port=5, priority 100'], 'strip'));
+  assert.is.not(unitKey([' 0. in_port=5, priority 100'], 'strip'), unitKey([' 1. in_port=5, priority 100'], 'strip'));
+  assert.is.not(unitKey([' 8. cookie 0xab'], 'rstrip'), unitKey(['        8. cookie 0xab'], 'rstrip'));
+  assert.is.not(unitKey([' 8. cookie 0xab'], 'keep'), unitKey(['        8. cookie 0xab'], 'keep'));
+  // The dump-flows form (24.09+), and units with nothing to look up.
+  assert.is.not(unitKey([' 8. cookie=0xab'], 'strip'), unitKey([' 8. cookie=0xac'], 'strip'));
+  assert.is(unitKey(['', 'bridge("br-int")'], 'strip'), unitKey(['', 'Datapath actions: drop'], 'strip'));
+});
+
 test('distinct units asked in any order give the same records', () => {
   const run = runs.find((r) => r.name === 'ovn-detrace-acl-default-deny.cmd')!;
   const units = splitUnits(run.input)!;
   const records = parseLookupAnswer(units, answerInTraceOrder(run.output), 'strip')!;
   // What the tool answers when asked about the distinct units, last first.
-  const distinct = [...new Map(units.map((u) => [unitKey(u), u])).values()].reverse();
+  const distinct = [...new Map(units.map((u) => [unitKey(u, 'strip'), u])).values()].reverse();
   const answer = simulateTool(lookupFeed(distinct), records);
   const again = parseLookupAnswer(distinct, answer, 'strip');
   assert.ok(again);
@@ -101,8 +147,8 @@ test('answers of another shape are refused', () => {
   const units = splitUnits('Flow: x\n 0. in_port=1, cookie 0xab\n    resubmit(,8)\n 8. cookie 0xcd\n')!;
   const ok = ['', 'Flow: x', '0. in_port=1, cookie 0xab', 'resubmit(,8)', '  * rec ab', '8. cookie 0xcd', '  * rec cd', '', ''];
   const records = parseLookupAnswer(units, ok, 'strip');
-  assert.equal(records?.get(unitKey([' 0. in_port=1, cookie 0xab', '    resubmit(,8)'])), ['  * rec ab']);
-  assert.equal(records?.get(unitKey([' 8. cookie 0xcd'])), ['  * rec cd']);
+  assert.equal(records?.get(unitKey([' 0. in_port=1, cookie 0xab', '    resubmit(,8)'], 'strip')), ['  * rec ab']);
+  assert.equal(records?.get(unitKey([' 8. cookie 0xcd'], 'strip')), ['  * rec cd']);
   // Records after a line that is not a flush line.
   assert.is(parseLookupAnswer(units, ['', 'Flow: x', '0. in_port=1, cookie 0xab', '  * early', 'resubmit(,8)', '8. cookie 0xcd', '', ''], 'strip'), undefined);
   // An echo missing, an echo changed, and text after the last flush.
