@@ -41,6 +41,17 @@ export const FLUSH_BEFORE_READ_BOOTSTRAP = [
   "sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, 'w', closefd=False), 65536), encoding=_enc, errors='backslashreplace')",
   "sys.stdin = io.TextIOWrapper(io.BufferedReader(_FlushBeforeRead(), 65536), encoding=getattr(sys.stdin, 'encoding', None) or 'utf-8', errors='replace')",
   'sys.argv = sys.argv[1:]',
+  // `-c` put the working directory first on the path; a script run by its path gets its own
+  // folder there instead (symlinks followed), so a module beside the tool is found and none in the
+  // working directory shadows what it imports.
+  "if sys.path and sys.path[0] == '':",
+  '    _p = sys.argv[0]',
+  '    for _ in range(40):',
+  '        if not os.path.islink(_p):',
+  '            break',
+  '        _t = os.readlink(_p)',
+  '        _p = _t if os.path.isabs(_t) else os.path.join(os.path.dirname(_p), _t)',
+  '    sys.path[0] = os.path.dirname(_p)',
   'import runpy',
   "runpy.run_path(sys.argv[0], run_name='__main__')",
 ].join('\n');

@@ -3,8 +3,8 @@
  * its answers arrive before its input ends (flushed when it waits for input) yet in a few large
  * writes, its exit code is kept, and a non-Python tool falls back to the plain run.
  */
-import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
@@ -44,11 +44,11 @@ interface Run {
  * Runs the session command with `PATH` led by `dir`, feeding `first`, waiting until `until`
  * appears in the output, then feeding `rest` and closing the input.
  */
-function runSession(dir: string, first: string, until: string, rest: string): Promise<Run> {
+function runSession(dir: string, first: string, until: string, rest: string, cwd?: string): Promise<Run> {
   return new Promise((resolve, reject) => {
     const [cmd, ...args] = detraceSessionArgv();
     // Whatever the environment says, the launcher decides how output is buffered.
-    const child = spawn(cmd!, args, { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, PYTHONUNBUFFERED: '' } });
+    const child = spawn(cmd!, args, { env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, PYTHONUNBUFFERED: '' }, ...(cwd ? { cwd } : {}) });
     const chunks: string[] = [];
     let all = '';
     let fed = false;
@@ -89,6 +89,28 @@ test('a Python ovn-detrace runs as __main__ with its argv, answers before its in
     assert.ok(run.chunks.length <= 20, `${run.chunks.length} chunks`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('modules are found as when the tool runs by its path: beside the (symlinked) script, not in the working directory', async () => {
+  const real = mkdtempSync(join(tmpdir(), 'cni-trace-detrace-real-'));
+  const onPath = mkdtempSync(join(tmpdir(), 'cni-trace-detrace-path-'));
+  const cwd = mkdtempSync(join(tmpdir(), 'cni-trace-detrace-cwd-'));
+  try {
+    const tool = '#!/usr/bin/env python3\nimport sys, cni_trace_where\nprint(cni_trace_where.WHERE)\nfor line in sys.stdin:\n    print(line.strip())\n';
+    writeFileSync(join(real, 'ovn-detrace'), tool);
+    chmodSync(join(real, 'ovn-detrace'), 0o755);
+    writeFileSync(join(real, 'cni_trace_where.py'), "WHERE = 'beside the script'\n");
+    writeFileSync(join(cwd, 'cni_trace_where.py'), "WHERE = 'working directory'\n");
+    symlinkSync(join(real, 'ovn-detrace'), join(onPath, 'ovn-detrace'));
+    // What the interpreter itself does with the same script, run by its path from the same folder.
+    const reference = execFileSync(join(onPath, 'ovn-detrace'), { cwd, input: '', encoding: 'utf8' });
+    assert.is(reference, 'beside the script\n');
+    const run = await runSession(onPath, 'x\n', 'x\n', '', cwd);
+    assert.is(run.chunks.join(''), 'beside the script\nx\n');
+    assert.is(run.exitCode, 0);
+  } finally {
+    for (const d of [real, onPath, cwd]) rmSync(d, { recursive: true, force: true });
   }
 });
 
