@@ -159,11 +159,13 @@ export class DetraceSession {
 
   /** A leg's answer assembled from its units' records, looking up (in one feed) those not seen yet. */
   private fromUnits(units: string[][], style: EchoStyle): Promise<string> {
+    // A key costs a few regular expressions per line: computed once per unit, not per use.
+    const keys = units.map((u) => unitKey(u, style));
     const waits = new Set<Promise<void>>();
     const missing = new Map<string, string[]>();
-    for (const unit of units) {
-      const key = unitKey(unit, style);
-      if (this.unitRecords.has(key)) continue;
+    for (const [i, unit] of units.entries()) {
+      const key = keys[i]!;
+      if (this.unitRecords.has(key) || missing.has(key)) continue;
       const pending = this.unitLookups.get(key);
       if (pending) waits.add(pending);
       else missing.set(key, unit);
@@ -171,9 +173,10 @@ export class DetraceSession {
     this.stats.unitsLookedUp += missing.size;
     this.stats.unitsFromCache += units.length - missing.size;
     if (missing.size) {
+      const askedKeys = [...missing.keys()];
       const asked = [...missing.values()];
       const lookup = this.feedLines(lookupFeed(asked)).then((lines) => {
-        const records = parseLookupAnswer(asked, lines, style);
+        const records = parseLookupAnswer(asked, lines, style, (_u, i) => askedKeys[i]!);
         if (!records) {
           this.unitsBroken = true;
           throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target} answered a look-up in an unexpected layout`);
@@ -182,17 +185,18 @@ export class DetraceSession {
         for (const [key, r] of records) this.unitRecords.set(key, r);
       });
       const settled = () => {
-        for (const key of missing.keys()) this.unitLookups.delete(key);
+        for (const key of askedKeys) this.unitLookups.delete(key);
       };
       lookup.then(settled, settled);
-      for (const key of missing.keys()) this.unitLookups.set(key, lookup);
+      for (const key of askedKeys) this.unitLookups.set(key, lookup);
       waits.add(lookup);
     }
     return Promise.all(waits).then(() => {
       // A unit whose records were dropped with the cache meanwhile: the leg runs on its own.
-      const absent = units.find((u) => !this.unitRecords.has(unitKey(u, style)));
-      if (absent) throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target}: a unit's records were dropped from the session's cache`);
-      return assembleDetraceOutput(units, (key) => this.unitRecords.get(key)!, style);
+      if (keys.some((k) => !this.unitRecords.has(k))) {
+        throw new DetraceSessionUnusableError(`ovn-detrace on ${this.target}: a unit's records were dropped from the session's cache`);
+      }
+      return assembleDetraceOutput(units, (key) => this.unitRecords.get(key)!, style, keys);
     });
   }
 

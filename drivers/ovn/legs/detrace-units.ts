@@ -194,15 +194,14 @@ export function parseLookupAnswer(
 
 /**
  * What a separate run prints for these units (from {@link splitUnits}), given each unit's
- * records: lines joined with `\n`, ending with one.
+ * records: lines joined with `\n`, ending with one. `keys`: the units' {@link unitKey}s when the
+ * caller has them already (they are computed otherwise).
  */
-export function assembleDetraceOutput(units: string[][], recordsOf: (key: string) => string[], style: EchoStyle): string {
+export function assembleDetraceOutput(units: string[][], recordsOf: (key: string) => string[], style: EchoStyle, keys?: readonly string[]): string {
   const out: string[] = [];
-  let previous: string[] | undefined;
-  for (const unit of units) {
-    if (previous) out.push(...recordsOf(unitKey(previous, style)));
+  for (const [i, unit] of units.entries()) {
+    if (i > 0) out.push(...recordsOf(keys?.[i - 1] ?? unitKey(units[i - 1]!, style)));
     for (const line of unit) out.push(echoLine(line, style));
-    previous = unit;
   }
   return out.length ? `${out.join('\n')}\n` : '';
 }
