@@ -16,6 +16,7 @@ import { defaultScenario } from '../harness/bench-paths.js';
 import { cores, measureCpu } from '../harness/cpu-meter.js';
 import { median, ratioAtMost, round, row, stat } from '../harness/stats.js';
 import { OvnkubeTraceSequence, runLegAlone } from './ovnkube-trace-sequence.js';
+import { TraceCommandsAlone } from './trace-commands-alone.js';
 
 /** The inter-node pod→pod trace of the default scenario (client on ovn-worker, api on ovn-worker2). */
 export function interNodeRequest(): TraceRequest {
@@ -48,6 +49,8 @@ export async function ovnFullTraceBench(opts: BenchOptions): Promise<BenchmarkRe
     const sequence = new OvnkubeTraceSequence(kubeconfig, reference);
     const warm = await sequence.run();
     opts.log(`ovn-full-trace: ${reference.legs.length} legs; ovnkube-trace sequence: ${warm.execs} execs, ${warm.apiCalls} API calls`);
+    const commands = await TraceCommandsAlone.plan(lab, reference, warm.legStdout);
+    await commands.run();
 
     // CPU of every process involved: this one (client) and the API daemon with the commands it spawns.
     const daemon = lab.processes.find((p) => p.name === 'kube-api-server')?.pid;
@@ -57,6 +60,9 @@ export async function ovnFullTraceBench(opts: BenchOptions): Promise<BenchmarkRe
     const baselineCpu: number[] = [];
     const candidateCpu: number[] = [];
     const alone = new Map<string, number[]>(reference.legs.map((l) => [l.id, []]));
+    const commandsWall: number[] = [];
+    const commandsCpu: number[] = [];
+    const commandsAtOnce: number[] = [];
     const measureBaseline = async () => {
       const { value, cpuMs } = await measureCpu(pids, () => sequence.run());
       baseline.push(value.ms);
@@ -78,7 +84,13 @@ export async function ovnFullTraceBench(opts: BenchOptions): Promise<BenchmarkRe
         alone.get(leg.id)!.push(await runLegAlone(kubeconfig, leg, stdin));
       }
     };
-    const steps = [measureBaseline, measureCandidate, measureLegs];
+    const measureCommands = async () => {
+      const r = await commands.run();
+      commandsWall.push(r.ms);
+      commandsCpu.push(r.cpuMs);
+      commandsAtOnce.push((await commands.run('all-at-once')).ms);
+    };
+    const steps = [measureBaseline, measureCandidate, measureLegs, measureCommands];
     for (let i = 0; i < opts.runs; i++) {
       for (let k = 0; k < steps.length; k++) await steps[(k + i) % steps.length]!();
     }
@@ -90,6 +102,9 @@ export async function ovnFullTraceBench(opts: BenchOptions): Promise<BenchmarkRe
     const floor = stat(`floor: ${slowest.id} alone`, 'ms', slowest.samples);
     const cpu = median(candidateCpu);
     const n = cores();
+    const toolsWall = median(commandsWall);
+    const toolsCpu = median(commandsCpu);
+    const toolsAtOnce = median(commandsAtOnce);
     return {
       id: 'ovn-full-trace',
       title: 'Full OVN inter-node trace vs ovnkube-trace’s way of working',
@@ -104,11 +119,13 @@ export async function ovnFullTraceBench(opts: BenchOptions): Promise<BenchmarkRe
         `baseline per run: ${warm.execs} execs (bash -c, one at a time) and ${warm.apiCalls} API calls; cni-trace: ${reference.legs.length} legs`,
         'API server: lab daemon (its own process); each run builds a new Kubernetes client',
         `CPU per trace, all processes (client, API daemon, every command it spawned): cni-trace ${Math.round(cpu)} ms, ovnkube-trace sequence ${Math.round(median(baselineCpu))} ms; on ${n} cores cni-trace's wall time cannot go below ${Math.round(cpu / n)} ms (${round(cpu / n / floor.median)}× the floor)`,
+        `the trace's tool commands alone (bench/ovn/trace-commands-alone.ts: run straight into the node views, without client, API server or exec, ovn-detrace reading each node's distinct units): in the driver's order ${Math.round(toolsWall)} ms (${round(toolsWall / floor.median)}× the floor), ${Math.round(toolsCpu)} ms CPU; each node's commands all at once ${Math.round(toolsAtOnce)} ms (${round(toolsAtOnce / floor.median)}× the floor). What cni-trace, the API server and the exec path add to the driver's order: ${Math.round(cand.median - toolsWall)} ms wall, ${Math.round(cpu - toolsCpu)} ms CPU`,
       ],
       details: {
         legsAloneMedianMs: Object.fromEntries(legMedians.map((l) => [l.id, round(l.median)])),
         cpuMs: { cniTrace: candidateCpu.map(Math.round), baseline: baselineCpu.map(Math.round) },
         wallLowerBoundMs: Math.round(cpu / n),
+        commandsAlone: { wallMs: commandsWall.map(Math.round), cpuMs: commandsCpu.map(Math.round), allAtOnceWallMs: commandsAtOnce.map(Math.round) },
         baselineExecs: warm.execs,
         baselineApiCalls: warm.apiCalls,
       },

@@ -33,6 +33,13 @@ test('quick run: every benchmark runs and the results file is well formed', asyn
     assert.is(report.quick, true);
     assert.equal(report.benchmarks.map((b) => b.id), BENCHMARKS.map((b) => b.id));
     for (const b of report.benchmarks) assert.is(b.status, 'ok', `${b.id}: ${b.error ?? b.notes.join('; ')}`);
+    // The full trace is also compared with its own tool commands run alone, in both schedules.
+    const full = report.benchmarks.find((b) => b.id === 'ovn-full-trace')!;
+    const alone = (full.details as { commandsAlone?: { wallMs: number[]; cpuMs: number[]; allAtOnceWallMs: number[] } }).commandsAlone;
+    assert.is(alone?.wallMs.length, 2);
+    assert.is(alone?.allAtOnceWallMs.length, 2);
+    assert.ok(alone!.wallMs.every((ms) => ms > 0) && alone!.cpuMs.every((ms) => ms > 0), JSON.stringify(alone));
+    assert.ok(full.notes.some((n) => n.startsWith("the trace's tool commands alone")));
     // The docs page renders from it (written to a scratch file, not docs/).
     const doc = writeBenchmarksDoc(report, join(dir, 'benchmarks.md'));
     const text = readFileSync(doc, 'utf8');
