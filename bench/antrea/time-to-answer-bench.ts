@@ -9,7 +9,7 @@
  * measured from the same event, so that delay counts for neither). Exits are taken from the
  * child processes' exit events in this process, on the same clock.
  */
-import { spawn } from 'node:child_process';
+import { runChild, type ChildRun } from '../harness/child-run.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -78,22 +78,8 @@ class FinalStatusWatch {
 }
 
 /** Runs a program to its exit; returns the exit time (this process's clock), code and output. */
-function runToExit(argv: string[], what: string): Promise<{ exitAt: number; code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
-    const forget = guard.addChild(what, child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const exitAt = performance.now();
-      void forget();
-      // Output may still be draining; the exit time is what is measured.
-      child.on('close', () => resolve({ exitAt, code, stdout, stderr }));
-    });
-  });
+function runToExit(argv: string[], what: string): Promise<ChildRun> {
+  return runChild(argv, what, { env: { NO_COLOR: '1' } });
 }
 
 export async function antreaTimeToAnswerBench(opts: BenchOptions): Promise<BenchmarkResult> {

@@ -8,14 +8,14 @@
  * go below it by any change to cni-trace; the difference is what cni-trace, the API server and
  * the exec path add.
  */
-import { spawn } from 'node:child_process';
 import type { Leg, TraceResult } from '../../core/model.js';
 import { nodeProbeArgv } from '../../drivers/ovn/discovery/node-probe.js';
 import { echoProbeLine, echoStyleFromProbe, lookupFeed, splitUnits, unitKey, type EchoStyle } from '../../drivers/ovn/legs/detrace-units.js';
 import type { Lab } from '../../lab/lab.js';
+import { runChild } from '../harness/child-run.js';
 import { processCpuMs } from '../harness/cpu-meter.js';
 
-/** Every command is given this long before it is killed and the run fails. */
+/** Every command is given this long before it is killed (and the run fails). */
 const COMMAND_TIMEOUT_MS = 60_000;
 
 /** One node's share of the trace. */
@@ -34,30 +34,12 @@ export interface CommandsAloneRun {
   cpuMs: number;
 }
 
-/** Runs one command inside a node view; rejects unless it exits with `exitCode`. Output is discarded. */
-function runInNode(lab: Lab, node: string, what: string, argv: string[], exitCode: number, stdin = ''): Promise<string> {
+/** Runs one command inside a node view; rejects unless it exits with `exitCode`. Resolves with its output. */
+async function runInNode(lab: Lab, node: string, what: string, argv: string[], exitCode: number, stdin = ''): Promise<string> {
   const cmd = lab.nodeExec(node, argv);
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd.argv[0]!, cmd.argv.slice(1), { env: { ...process.env, ...cmd.env }, stdio: ['pipe', 'pipe', 'ignore'] });
-    let head = '';
-    child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (d: string) => {
-      if (head.length < 4096) head += d;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), COMMAND_TIMEOUT_MS);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === exitCode) resolve(head);
-      else reject(new Error(`${what} on ${node} alone: exit ${code ?? signal}, in the trace ${exitCode}`));
-    });
-    // A tool that exits without reading all of its input must not fail the run.
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end(stdin);
-  });
+  const r = await runChild(cmd.argv, `${what} on ${node}`, { env: cmd.env, stdin, timeoutMs: COMMAND_TIMEOUT_MS });
+  if (r.code !== exitCode) throw new Error(`${what} on ${node} alone: exit ${r.code ?? r.signal}, in the trace ${exitCode}`);
+  return r.stdout;
 }
 
 /** The trace's tool commands, per node, ready to run alone. */

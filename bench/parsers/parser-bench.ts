@@ -7,13 +7,12 @@
  * for its success string (plus splitting into lines, which any line parser pays). It shows how
  * far a full parse is from merely reading the text; the targets are absolute.
  */
-import { spawn } from 'node:child_process';
+import { runChild } from '../harness/child-run.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchOptions, BenchmarkResult, ResultRow } from '../harness/bench-types.js';
 import { distPath, resultsDir } from '../harness/bench-paths.js';
-import { guard } from '../harness/resource-guard.js';
 import { atLeast, atMost, median, round, row, stat } from '../harness/stats.js';
 import { captureLargeOutputs } from './capture-large-outputs.js';
 import { PARSES_PER_SAMPLE } from './parse-worker.js';
@@ -24,25 +23,14 @@ function lineCount(text: string): number {
 }
 
 /** Runs the parse worker (bench/parsers/parse-worker.ts) for one parser and file. */
-function parseWorker(parser: string, file: string, samples: number): Promise<{ baseline: number[]; parse: number[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [distPath('bench', 'parsers', 'parse-worker.js'), parser, file, String(samples)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forget = guard.addChild(`parse worker ${parser}`, child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      void forget();
-      try {
-        if (code !== 0) throw new Error(err.trim());
-        resolve(JSON.parse(out) as { baseline: number[]; parse: number[] });
-      } catch (e) {
-        reject(new Error(`parse worker ${parser} failed (exit ${code}): ${(e as Error).message}`));
-      }
-    });
-  });
+async function parseWorker(parser: string, file: string, samples: number): Promise<{ baseline: number[]; parse: number[] }> {
+  const r = await runChild([process.execPath, distPath('bench', 'parsers', 'parse-worker.js'), parser, file, String(samples)], `parse worker ${parser}`);
+  try {
+    if (r.code !== 0) throw new Error(r.stderr.trim());
+    return JSON.parse(r.stdout) as { baseline: number[]; parse: number[] };
+  } catch (e) {
+    throw new Error(`parse worker ${parser} failed (exit ${r.code}): ${(e as Error).message}`);
+  }
 }
 
 /** MB/s for each time sample of parsing `bytes`. */
@@ -51,28 +39,17 @@ function throughput(bytes: number, ms: number[]): number[] {
 }
 
 /** One parse of `file` with `fn` of `module`, in a new Node process: the parse time (ms) it reports. */
-function coldParse(module: string, fn: string, file: string): Promise<number> {
+async function coldParse(module: string, fn: string, file: string): Promise<number> {
   const script = `import { readFileSync } from 'node:fs';
 const { ${fn} } = await import(${JSON.stringify(module)});
 const text = readFileSync(${JSON.stringify(file)}, 'utf8');
 const t0 = performance.now();
 ${fn}(text);
 process.stdout.write(String(performance.now() - t0));`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forget = guard.addChild('cold parse', child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      void forget();
-      const ms = Number(out);
-      if (code !== 0 || !Number.isFinite(ms)) reject(new Error(`cold parse failed (exit ${code}): ${err.trim()}`));
-      else resolve(ms);
-    });
-  });
+  const r = await runChild([process.execPath, '--input-type=module', '-e', script], 'cold parse');
+  const ms = Number(r.stdout);
+  if (r.code !== 0 || !Number.isFinite(ms)) throw new Error(`cold parse failed (exit ${r.code}): ${r.stderr.trim()}`);
+  return ms;
 }
 
 export async function parserBench(opts: BenchOptions): Promise<BenchmarkResult> {

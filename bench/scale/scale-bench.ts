@@ -5,8 +5,8 @@
  * - 100 pod-pair traces through the library with bounded concurrency vs the same 100 one after
  *   another, with the peak memory (RSS) of the process running them.
  */
+import { runChild } from '../harness/child-run.js';
 import 'reflect-metadata';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +18,6 @@ import { registerOvnDriver } from '../../drivers/ovn/index.js';
 import type { BenchOptions, BenchmarkResult } from '../harness/bench-types.js';
 import { startBenchLab } from '../harness/bench-lab.js';
 import { defaultScenario, distPath } from '../harness/bench-paths.js';
-import { guard } from '../harness/resource-guard.js';
 import { atMost, interleave, median, ratioAtMost, row, stat } from '../harness/stats.js';
 import type { PairWorkerReport } from './pair-worker.js';
 import { interNodeRequest, resultShape } from '../ovn/full-trace-bench.js';
@@ -51,25 +50,14 @@ export function podPairs(size: ScenarioSize, count: number): TraceRequest[] {
 }
 
 /** Runs the pair worker in a new process; returns its report. */
-function runPairWorker(args: string[]): Promise<PairWorkerReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [distPath('bench', 'scale', 'pair-worker.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const forget = guard.addChild('pair worker', child);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      void forget();
-      if (code !== 0) return reject(new Error(`pair worker exited ${code}: ${err.trim()}`));
-      try {
-        resolve(JSON.parse(out) as PairWorkerReport);
-      } catch {
-        reject(new Error(`pair worker printed no report: ${out.slice(0, 200)} ${err.slice(0, 500)}`));
-      }
-    });
-  });
+async function runPairWorker(args: string[]): Promise<PairWorkerReport> {
+  const r = await runChild([process.execPath, distPath('bench', 'scale', 'pair-worker.js'), ...args], 'pair worker');
+  if (r.code !== 0) throw new Error(`pair worker exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+  try {
+    return JSON.parse(r.stdout) as PairWorkerReport;
+  } catch {
+    throw new Error(`pair worker printed no report: ${r.stdout.slice(0, 200)} ${r.stderr.slice(0, 500)}`);
+  }
 }
 
 function drivers(): DependencyContainer {
