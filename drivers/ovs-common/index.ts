@@ -4,7 +4,8 @@
  * normalising OpenFlow cookies.
  */
 export { parseOfprotoTrace } from './ofproto-trace-parser.js';
-export { classifyDatapathActions } from './datapath-actions.js';
+export { classifyDatapathActions, describeDatapathActions } from './datapath-actions.js';
+export { linkControllers, openFlowControllers, parseOpenFlowController } from './controller-actions.js';
 export { parseTableFeatures } from './table-features-parser.js';
 export { normalizeCookie } from './cookie.js';
 export type { NormalizedCookie } from './cookie.js';
@@ -12,7 +13,13 @@ export { TraceLayout, layoutColumn } from './trace-layout.js';
 export type { TracePlacement } from './trace-layout.js';
 export { splitTopLevel, findClosing, readBracketed } from './balanced-text.js';
 export type {
+  ControllerPurpose,
+  ControllerUserdataDecoder,
   DatapathActionsSummary,
+  DatapathBranch,
+  DatapathControllerAction,
+  OpenFlowControllerAction,
+  PacketLengthCheck,
   DatapathOutcome,
   GeneveOption,
   OfprotoNodeKind,

@@ -8,6 +8,7 @@
  * the patterns they replace); the rare lines keep their patterns.
  */
 import { classifyDatapathActions } from './datapath-actions.js';
+import { linkControllers } from './controller-actions.js';
 import { normalizeCookieDigits } from './cookie.js';
 import { TraceLayout, layoutColumnAt } from './trace-layout.js';
 import type {
@@ -197,6 +198,8 @@ class OfprotoTraceBuilder {
   private openMisses: OfprotoTableVisit[] = [];
   private inHeader = false;
   private slowPath = false;
+  // The current block's last line before the line being read.
+  private previousEndLine = 0;
   private readonly lineBreaks: boolean;
 
   constructor(private readonly text: string) {
@@ -231,6 +234,7 @@ class OfprotoTraceBuilder {
       }
     }
     const block = this.block ?? this.startBlock(lineNo);
+    this.previousEndLine = block.endLine;
     block.endLine = lineNo;
     if (!this.blockField(block, c, start, end, first, last)) this.addNode(block, c, start, end, first, last, lineNo);
   }
@@ -246,6 +250,19 @@ class OfprotoTraceBuilder {
     this.openMisses = [];
     this.slowPath = false;
     return block;
+  }
+
+  /**
+   * The block a `Final flow:`/`Megaflow:`/`Datapath actions:` line belongs to. Every translation
+   * prints them once, before the next one's header and `Flow:`; so when the current block already
+   * has its datapath actions, the line starts the next translation (filtered output such as
+   * `grep 'Datapath actions'` keeps these lines and drops the rest).
+   */
+  private blockAfterActions(block: OfprotoTraceBlock): OfprotoTraceBlock {
+    if (block.datapathActions === undefined) return block;
+    const lineNo = block.endLine;
+    block.endLine = this.previousEndLine;
+    return this.startBlock(lineNo);
   }
 
   /** A line between the `====` rules that introduce a recirculated block. */
@@ -270,15 +287,15 @@ class OfprotoTraceBuilder {
     switch (c) {
       case 70 /* F */:
         if (!startsWithin(text, 'Final flow: ', start, end)) return false;
-        block.finalFlow = sliceTrimmed(text, start + 'Final flow: '.length, end);
+        this.blockAfterActions(block).finalFlow = sliceTrimmed(text, start + 'Final flow: '.length, end);
         return true;
       case 77 /* M */:
         if (!startsWithin(text, 'Megaflow: ', start, end)) return false;
-        block.megaflow = sliceTrimmed(text, start + 'Megaflow: '.length, end);
+        this.blockAfterActions(block).megaflow = sliceTrimmed(text, start + 'Megaflow: '.length, end);
         return true;
       case 68 /* D */:
         if (!startsWithin(text, 'Datapath actions: ', start, end)) return false;
-        block.datapathActions = sliceTrimmed(text, start + 'Datapath actions: '.length, end);
+        this.blockAfterActions(block).datapathActions = sliceTrimmed(text, start + 'Datapath actions: '.length, end);
         return true;
       case 84 /* T */: {
         const failed = startsWithin(text, 'Translation failed', first, last) ? TRANSLATION_FAILED.exec(text.slice(first, last)) : null;
@@ -414,9 +431,12 @@ function summarize(blocks: OfprotoTraceBlock[], errors: string[], options: Ofpro
   };
   if (!last) return summary;
   if (last.datapathActions !== undefined) summary.datapathActions = last.datapathActions;
+  linkControllers(summary.controllers, last, options.controllerUserdata);
   if (last.translationFailed !== undefined) {
+    // "Translation failed (...), packet is dropped.": ovs-vswitchd clears the actions of a failed
+    // translation and installs an explicit drop (xlate_actions), so the packet is dropped.
     summary.translationFailed = last.translationFailed;
-    summary.outcome = 'error';
+    summary.outcome = 'drop';
   }
   if (errors.length && last.datapathActions === undefined) summary.outcome = 'error';
   for (const note of last.notes) {

@@ -139,27 +139,141 @@ export interface GeneveOption {
 /**
  * How the final datapath actions end:
  * - `drop`: explicit `drop`, or actions that never output the packet;
- * - `output`: sent to datapath port(s);
+ * - `output`: sent to datapath port(s), at top level, in a clone, or in a branch (check_pkt_len,
+ *   sample, dec_ttl): see {@link DatapathActionsSummary.lengthChecks} for which branch;
  * - `tunnel`: encapsulated (kernel `set(tunnel(...)),N`, userspace `tnl_push(...)`, or an output
  *   port the caller named as a tunnel port — the dummy-datapath form);
- * - `controller`: handed to the controller (`userspace(...controller(...))`, e.g. OVN reject/ICMP);
- * - `recirculate`: ends in `recirc(...)` that the trace did not follow (e.g. after a dp_hash select group);
+ * - `controller`: handed to the controller (`userspace(...controller(...))`) and output nowhere;
+ *   what the controller does with it is in {@link DatapathActionsSummary.controllers};
+ * - `recirculate`: ends in `recirc(...)` that the trace did not follow (e.g. after a dp_hash select
+ *   group), or `tnl_pop(N)` (decapsulated and recirculated into tunnel port N);
+ * - `unknown`: no visible output, and an action cni-trace does not know (named in
+ *   {@link DatapathActionsSummary.unknownActions}) may have sent the packet on;
  * - `error`: translation failed or there is no trace at all.
  */
-export type DatapathOutcome = 'drop' | 'output' | 'tunnel' | 'controller' | 'recirculate' | 'error';
+export type DatapathOutcome = 'drop' | 'output' | 'tunnel' | 'controller' | 'recirculate' | 'unknown' | 'error';
+
+/**
+ * A hand-off to the OpenFlow controller: the datapath action
+ * `userspace(pid=..,controller(reason=..,dont_send=..,continuation=..,recirc_id=..,rule_cookie=..,controller_id=..,max_len=..))`,
+ * joined (when the trace shows it) with the OpenFlow `controller(...)` action of the flow that
+ * emitted it, whose `userdata` says what the controller is asked to do.
+ */
+export interface DatapathControllerAction {
+  /** Where the action sits in the action tree: '' at top level, else e.g. `check_pkt_len(size=1414).gt`. */
+  context: string;
+  /** OpenFlow packet-in reason number (0 no match, 1 action, ...). */
+  reason?: number;
+  dontSend?: boolean;
+  /** The packet was frozen to be resumed by the controller (OpenFlow `pause`). */
+  continuation?: boolean;
+  recirculationId?: string;
+  /** Cookie of the OpenFlow flow that executed the controller action, lower case (`0x359d3d36`). */
+  ruleCookie?: string;
+  controllerId?: number;
+  maxLength?: number;
+  /** The OpenFlow `controller(...)` action behind it, from the last block's table actions. */
+  openflow?: OpenFlowControllerAction;
+  /** What the controller is asked to do, decoded by the caller's {@link ControllerUserdataDecoder}. */
+  purpose?: ControllerPurpose;
+}
+
+/** An OpenFlow `controller(...)` (or `CONTROLLER:N`) action as `format_CONTROLLER` prints it. */
+export interface OpenFlowControllerAction {
+  /** The action as printed. */
+  text: string;
+  /** Table and cookie of the flow whose actions hold it. */
+  tableId: number;
+  cookie?: string;
+  /** `reason=` when not `action` (e.g. `no_match`). */
+  reason?: string;
+  maxLength?: number;
+  controllerId?: number;
+  /** `userdata=` bytes (printed as dot-separated hex). */
+  userdata?: number[];
+  pause: boolean;
+  meterId?: number;
+}
+
+/**
+ * A CNI's reading of a controller action's userdata (OVN: the pinctrl opcode in the first 4
+ * bytes; Antrea: packet-in category and operations in the first 2 bytes).
+ */
+export interface ControllerPurpose {
+  /** Whose encoding it is (`ovn`, `antrea`). */
+  encoding: string;
+  /** The decoded operation, e.g. `log`, `reject`, `put_arp` (lower case, from the CNI's own names). */
+  name: string;
+  /** The raw operation code. */
+  code: number;
+  /**
+   * What it means for the traced packet: `reject` (the controller answers it with a TCP RST /
+   * ICMP error: not delivered), `log` (a copy is logged; the packet's fate is the rest of the
+   * actions and {@link ControllerPurpose.logVerdict}), `other` (ARP/ND resolution, DHCP, DNS,
+   * learning, ...: the controller handles it; neither a drop nor a reject).
+   */
+  effect: 'reject' | 'log' | 'other';
+  /** For a log: the verdict of the rule that logged it (`allow`, `drop`, `reject`, `pass`). */
+  logVerdict?: string;
+  /** For a log: the rule's name as encoded (OVN: the ACL name), when present. */
+  ruleName?: string;
+  /** Further decoded detail (severity, operations) for display. */
+  detail?: string;
+}
+
+/** Decodes a controller action's userdata bytes; undefined when it is not this CNI's encoding. */
+export type ControllerUserdataDecoder = (userdata: readonly number[], action: OpenFlowControllerAction) => ControllerPurpose | undefined;
+
+/** One nested branch of the datapath actions (a `check_pkt_len` side). */
+export interface DatapathBranch {
+  actions: string[];
+  outcome: DatapathOutcome;
+  outputPorts: string[];
+  tunnels?: TunnelInfo[];
+  controllers?: DatapathControllerAction[];
+}
+
+/** `check_pkt_len(size=N,gt(A),le(B))`: A runs for packets longer than N bytes, B for the others. */
+export interface PacketLengthCheck {
+  size: number;
+  /** Where the check sits ('' at top level). */
+  context: string;
+  greater: DatapathBranch;
+  lessOrEqual: DatapathBranch;
+}
 
 /** Classification of one `Datapath actions:` value. */
 export interface DatapathActionsSummary {
   outcome: DatapathOutcome;
-  /** The literal action `drop` was printed. */
+  /** The whole list is the literal `drop`. */
   explicitDrop: boolean;
   /** Top-level actions, split on commas outside brackets. */
   actions: string[];
-  /** Datapath ports the packet is output to (top level), in order. */
+  /**
+   * Datapath ports the packet (or a copy) is output to, in print order, wherever they are in the
+   * action tree (top level, clone, sample, check_pkt_len or dec_ttl branch).
+   */
   outputPorts: string[];
+  /** The outputs at top level or inside `clone(...)` only (unconditional). */
+  shallowOutputPorts: string[];
+  /** Some output sits inside a nested action list (clone, sample, check_pkt_len, dec_ttl). */
+  nestedOutput: boolean;
   /** Tunnel encapsulation form, for `tunnel`. */
   tunnelForm?: 'kernel' | 'native' | 'port';
+  /** The first of {@link DatapathActionsSummary.tunnels}. */
   tunnel?: TunnelInfo;
+  /** Every tunnel the packet is encapsulated into: one per `tnl_push`, or per `set(tunnel(...))` that an output follows. */
+  tunnels: TunnelInfo[];
+  /** Every controller hand-off, in print order. */
+  controllers: DatapathControllerAction[];
+  /** Every `check_pkt_len`, with what each branch does. */
+  lengthChecks: PacketLengthCheck[];
+  /** Tunnel ports of `tnl_pop(N)` actions. */
+  tunnelPops: string[];
+  /** Actions cni-trace does not know, as printed. */
+  unknownActions: string[];
+  /** Reasons of `drop(reason)` actions, when a build prints them. */
+  dropReasons?: string[];
   /** Recirculation id the actions end with, if any. */
   recirculationId?: string;
 }
@@ -202,4 +316,9 @@ export interface OfprotoTraceParseOptions {
    * such a port; with this list those outputs are classified as `tunnel` (form `port`).
    */
   tunnelPorts?: Iterable<string | number>;
+  /**
+   * Reads the userdata of OpenFlow `controller(...)` actions (the CNI's encoding); its result is
+   * {@link DatapathControllerAction.purpose} of the matching datapath hand-off.
+   */
+  controllerUserdata?: ControllerUserdataDecoder;
 }
