@@ -6,6 +6,8 @@
 export { parseOfprotoTrace } from './ofproto-trace-parser.js';
 export { classifyDatapathActions, describeDatapathActions } from './datapath-actions.js';
 export { linkControllers, openFlowControllers, parseOpenFlowController } from './controller-actions.js';
+export { DEFAULT_TRACE_TTL, ofprotoTraceArgv, ofprotoTraceFlow } from './ofproto-flow.js';
+export type { OfprotoFlowPacket, OfprotoTraceArgvOptions } from './ofproto-flow.js';
 export { parseTableFeatures } from './table-features-parser.js';
 export { normalizeCookie } from './cookie.js';
 export type { NormalizedCookie } from './cookie.js';

@@ -1,4 +1,5 @@
 import type { AddressFamily, Protocol } from '../../../core/model.js';
+import { ofprotoTraceFlow } from '../../ovs-common/index.js';
 
 /** The packet as the OVN tools need it. */
 export interface OvnPacket {
@@ -42,33 +43,12 @@ export function ovnMicroflow(inport: string, p: OvnPacket): string {
 }
 
 /**
- * Builds an `ovs-appctl ofproto/trace` flow in br_flow syntax. IPv6 uses `tcp6`/`ipv6_src`
- * (ovnkube-trace#3241) and ports use `tcp_dst`/`udp_dst` (OVS 3.1 rejects `tp_dst` with udp);
- * `nw_ttl` is always set, or OVN's TTL-exceeded flows send the packet to the controller.
+ * The `ovs-appctl ofproto/trace` flow of an OVN packet entering br-int at `inPort` (an OVS
+ * interface name or OpenFlow port), built by the shared OVS flow builder (field names OVS 3.1
+ * accepts: `udp_dst`, `icmpv6_type`, ...); `extra` carries tunnel metadata for a receiving node.
  */
 export function ofprotoFlow(inPort: string, p: OvnPacket, extra: string[] = []): string {
-  const v6 = p.family === 'ip6';
-  const proto = p.protocol === 'icmp' ? (v6 ? 'icmp6' : 'icmp') : v6 ? `${p.protocol}6` : p.protocol;
-  const parts = [
-    `in_port=${inPort}`,
-    ...extra,
-    proto,
-    `dl_src=${p.srcMac}`,
-    `dl_dst=${p.dstMac}`,
-    `${v6 ? 'ipv6_src' : 'nw_src'}=${p.srcIp}`,
-    `${v6 ? 'ipv6_dst' : 'nw_dst'}=${p.dstIp}`,
-    `nw_ttl=${p.ttl}`,
-  ];
-  if (p.protocol === 'tcp' || p.protocol === 'udp') {
-    if (p.dstPort !== undefined) parts.push(`${p.protocol}_dst=${p.dstPort}`);
-    if (p.srcPort !== undefined) parts.push(`${p.protocol}_src=${p.srcPort}`);
-    if (p.protocol === 'tcp' && p.tcpFlags !== undefined) parts.push(`tcp_flags=${p.tcpFlags}`);
-  } else if (v6) {
-    parts.push('icmp_type=128', 'icmp_code=0');
-  } else {
-    parts.push('icmp_type=8', 'icmp_code=0');
-  }
-  return parts.join(',');
+  return ofprotoTraceFlow(inPort, p, extra);
 }
 
 /** Formats an `--lb-dst` backend: IPv6 is bracketed so the port is not read as part of the address. */

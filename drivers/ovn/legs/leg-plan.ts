@@ -2,6 +2,7 @@ import type { LegDirection } from '../../../core/model.js';
 import type { OvnPacket } from '../commands/microflow.js';
 import { lbDst, ofprotoFlow, ovnMicroflow, replyPacket } from '../commands/microflow.js';
 import { CONTAINER_PATHS, INTEGRATION_BRIDGE, tstorPort } from '../ovn-k-names.js';
+import { ofprotoTraceArgv as sharedOfprotoTraceArgv } from '../../ovs-common/index.js';
 
 /** What an ovn-trace leg must reach to succeed. */
 export interface OvnTraceExpectation {
@@ -62,7 +63,7 @@ export function ovnTraceArgv(opts: { datapath?: string; microflow: string; ct: s
 
 /** Argv of an ofproto/trace run on br-int. */
 export function ofprotoTraceArgv(flow: string, ctNext?: string): string[] {
-  return ['ovs-appctl', 'ofproto/trace', ...(ctNext ? ['--ct-next', ctNext] : []), INTEGRATION_BRIDGE, flow];
+  return sharedOfprotoTraceArgv(INTEGRATION_BRIDGE, flow, ctNext ? { ctNext } : {});
 }
 
 /** Argv of ovn-detrace against the zone's NB/SB and the node's OVS (stdin: an ofproto/trace). */
