@@ -75,8 +75,15 @@ export function linkControllers(
   const openflow = openFlowControllers(block);
   const used = new Set<OpenFlowControllerAction>();
   const cookieOf = (c: OpenFlowControllerAction) => c.cookie ?? '0x0';
+  // Hand-offs linked by an earlier call keep their action; mark its fresh twin as taken.
   for (const dp of controllers) {
-    if (dp.ruleCookie === undefined) continue;
+    const prior = dp.openflow;
+    if (!prior) continue;
+    const twin = openflow.find((o) => !used.has(o) && o.tableId === prior.tableId && o.text === prior.text);
+    if (twin) used.add(twin);
+  }
+  for (const dp of controllers) {
+    if (dp.openflow || dp.ruleCookie === undefined) continue;
     const match = openflow.find((o) => !used.has(o) && cookieOf(o) === dp.ruleCookie);
     if (match) {
       dp.openflow = match;
@@ -88,7 +95,7 @@ export function linkControllers(
   if (unlinked.length && unlinked.length === spare.length) unlinked.forEach((c, i) => (c.openflow = spare[i]));
   if (decode) {
     for (const dp of controllers) {
-      if (!dp.openflow?.userdata) continue;
+      if (dp.purpose || !dp.openflow?.userdata) continue;
       const purpose = decode(dp.openflow.userdata, dp.openflow);
       if (purpose) dp.purpose = purpose;
     }

@@ -13,7 +13,9 @@ import { podIpOfFamily } from '../../../core/kube/kube-client.js';
 import type { Leg, Observation, TraceRequest, Verdict } from '../../../core/model.js';
 import type { CommandOutput, CommandRunner } from '../../../core/runner/command-runner.js';
 import { PodExecRunner, type PodExecTarget } from '../../../core/runner/pod-exec-runner.js';
-import { parseOfprotoTrace, parseTableFeatures } from '../../ovs-common/index.js';
+import { describeDatapathActions, parseOfprotoTrace, parseTableFeatures } from '../../ovs-common/index.js';
+import type { OfprotoTraceSummary } from '../../ovs-common/index.js';
+import { decodeAntreaPacketIn } from './antrea-packet-in.js';
 import { isSenderReport, orderReports, reportRole } from '../traceflow/observation-normalize.js';
 import type { Traceflow, TraceflowNodeResult } from '../traceflow/traceflow-types.js';
 import { GLOBAL_VIRTUAL_MAC, TABLE_FEATURES_ARGV, ofprotoFlow, ofprotoTraceArgv, type PipelineEntry, type PipelinePacket } from './ofproto-flow.js';
@@ -97,17 +99,27 @@ function packetFor(request: TraceRequest, tf: Traceflow, ep: Endpoints, afterNat
   };
 }
 
-function legVerdict(outcome: string, observations: readonly Observation[]): Verdict {
-  switch (outcome) {
+/**
+ * The verdict of a node's pipeline. A hand-off to the agent is judged by Antrea's packet-in
+ * userdata (v1.12+): a reject operation (or a Service reject) is answered by the agent, logging
+ * or store-deny alone forwards nothing (the rule dropped the packet), anything else (Traceflow,
+ * DNS, IGMP) is not a delivery. Agents without userdata fall back to the flows' own words.
+ */
+export function legVerdict(summary: Pick<OfprotoTraceSummary, 'outcome' | 'controllers'>, observations: readonly Observation[]): Verdict {
+  switch (summary.outcome) {
     case 'drop':
       return 'dropped';
     case 'output':
     case 'tunnel':
       return 'delivered';
-    case 'controller':
-      // Outside a Traceflow, Antrea hands a packet to the agent to answer a Reject rule (RST or
-      // ICMP unreachable); anything else sent to the controller is not a delivery either.
+    case 'controller': {
+      const purposes = summary.controllers.map((c) => c.purpose);
+      if (purposes.some((p) => p?.effect === 'reject')) return 'rejected';
+      if (purposes.length && purposes.every((p) => p?.effect === 'log')) return 'dropped';
+      if (purposes.some((p) => p !== undefined)) return 'inconclusive';
+      // No userdata (Antrea before v1.12): the Reject rule's flows say so in their registers.
       return observations.some((o) => /reject/i.test(`${o.description ?? ''} ${o.flow ?? ''}`)) ? 'rejected' : 'inconclusive';
+    }
     case 'error':
       return 'error';
     default:
@@ -203,19 +215,27 @@ export async function runOvsDetail(tf: Traceflow, request: TraceRequest, ctx: Tr
         return undefined;
       }
       const tun = interfaceNamed(interfaces, TUNNEL_INTERFACE);
-      const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, ...(out.exitCode !== null ? { exitCode: out.exitCode } : {}), ...(tun?.ofport ? { tunnelPorts: [tun.ofport] } : {}) });
+      const trace = parseOfprotoTrace(out.stdout, {
+        stderr: out.stderr,
+        controllerUserdata: decodeAntreaPacketIn,
+        ...(out.exitCode !== null ? { exitCode: out.exitCode } : {}),
+        ...(tun?.ofport ? { tunnelPorts: [tun.ofport] } : {}),
+      });
       const observations = pipelineObservations(trace, tableNames, node);
       const s = trace.summary;
-      const verdict = legVerdict(s.outcome, observations);
+      const verdict = legVerdict(s, observations);
       const dropAt = observations.find((o) => o.terminal);
+      const handoffs = s.controllers.map((c) => c.purpose?.detail ?? c.purpose?.name).filter(Boolean).join('; ');
       const reason =
         s.outcome === 'error'
           ? trace.errors.join('; ') || s.translationFailed || `ofproto/trace exited with ${out.exitCode}`
           : s.outcome === 'controller' && verdict === 'rejected'
             ? `handed to the antrea-agent, which answers the Reject rule${dropAt ? ` of ${dropAt.stage}` : ''} (Datapath actions: ${s.datapathActions})`
-            : s.outcome === 'drop'
-            ? `the datapath drops the packet${dropAt ? ` after ${dropAt.stage}${dropAt.cookie ? ` (cookie ${dropAt.cookie})` : ''}` : ''} (Datapath actions: ${s.datapathActions ?? 'drop'})`
-            : `Datapath actions: ${s.datapathActions ?? '(none)'}${s.tunnel?.destination ? ` (tunnel to ${s.tunnel.destination})` : ''}`;
+            : s.outcome === 'controller'
+              ? `handed to the antrea-agent${handoffs ? ` for ${handoffs}` : ''}${verdict === 'dropped' ? '; nothing is forwarded' : ''} (Datapath actions: ${s.datapathActions})`
+              : s.outcome === 'drop'
+                ? `the datapath drops the packet${dropAt ? ` after ${dropAt.stage}${dropAt.cookie ? ` (cookie ${dropAt.cookie})` : ''}` : ''}${s.translationFailed ? ` (translation failed: ${s.translationFailed})` : ''} (Datapath actions: ${s.datapathActions ?? 'drop'})`
+                : `${describeDatapathActions(s)} (Datapath actions: ${s.datapathActions ?? '(none)'})`;
       return {
         id: `ofproto/trace/${node}`,
         tool: 'ofproto/trace',

@@ -1,6 +1,8 @@
 import type { CommandOutput } from '../../../core/runner/command-runner.js';
 import type { Leg, Observation, Verdict } from '../../../core/model.js';
-import { parseOfprotoTrace } from '../../ovs-common/ofproto-trace-parser.js';
+import { describeDatapathActions, linkControllers, parseOfprotoTrace } from '../../ovs-common/index.js';
+import type { DatapathControllerAction } from '../../ovs-common/index.js';
+import { decodeOvnControllerUserdata } from '../ovn-controller-actions.js';
 import type { OfprotoTrace } from '../../ovs-common/ofproto-trace-types.js';
 import { parseOvnTrace } from '../parsers/ovn-trace-parser.js';
 import type { OvnTrace, OvnTraceDropLeaf, OvnTraceNode } from '../parsers/ovn-trace-types.js';
@@ -150,6 +152,31 @@ function verdictFromLeaves(trace: OvnTrace): Verdict {
   return 'dropped';
 }
 
+/**
+ * The verdict of a trace whose packet only reaches the controller, from what OVN asked pinctrl to
+ * do: a reject/TCP-reset/ICMP-error opcode answers the packet (rejected); ACL logging alone logs a
+ * copy and forwards nothing, so the packet is dropped by the logged ACL; ARP/ND resolution, DHCP,
+ * DNS, MAC learning and the like are neither (inconclusive), nor is a hand-off whose userdata is
+ * not visible in the trace.
+ */
+export function controllerVerdict(controllers: readonly DatapathControllerAction[]): { verdict: Verdict; reason: string } {
+  const purposes = controllers.map((c) => c.purpose);
+  const logged = purposes.filter((p) => p?.effect === 'log');
+  const acl = logged.map((p) => p?.ruleName).find(Boolean);
+  const named = acl ? ` (ACL "${acl}")` : '';
+  const answer = purposes.find((p) => p?.effect === 'reject');
+  if (answer) {
+    return { verdict: 'rejected', reason: `handed to ovn-controller for ${answer.name} (opcode ${answer.code}): OVN answers the packet instead of delivering it${named}` };
+  }
+  if (purposes.length && purposes.every((p) => p?.effect === 'log')) {
+    const verdicts = [...new Set(logged.map((p) => p?.logVerdict ?? 'unknown'))].join('/');
+    return { verdict: 'dropped', reason: `only a copy goes to ovn-controller for ACL logging (logged verdict ${verdicts})${named}; nothing is forwarded` };
+  }
+  const other = purposes.find((p) => p && p.effect === 'other');
+  if (other) return { verdict: 'inconclusive', reason: `handed to ovn-controller for ${other.name} (opcode ${other.code}): not a delivery, a drop or a reject by the data plane` };
+  return { verdict: 'inconclusive', reason: 'handed to the controller with no OVN opcode visible in the trace' };
+}
+
 /** Turns an ofproto/trace run into a leg; judged by the last block's datapath actions (`trace`: the output already parsed). */
 export function evaluateOfprotoLeg(
   plan: PlannedLeg,
@@ -160,6 +187,8 @@ export function evaluateOfprotoLeg(
   const leg = baseLeg(plan, out);
   const expect = plan.expect?.kind === 'ofproto-output' ? (plan.expect as OfprotoExpectation) : undefined;
   const s = trace.summary;
+  // What each controller hand-off asks ovn-controller to do (OVN's opcode in the userdata).
+  linkControllers(s.controllers, trace.blocks.at(-1), decodeOvnControllerUserdata);
   // OpenFlow port numbers (what ovs-vsctl reports) differ from datapath port numbers (what
   // `Datapath actions:` prints), so delivery is judged on the OpenFlow `output:N` actions of the
   // last block, as ovnkube-trace does, and the datapath actions only tell drop from not-drop.
@@ -205,19 +234,27 @@ export function evaluateOfprotoLeg(
   } else if (s.outcome === 'drop') {
     leg.verdict = 'dropped';
     const where = s.terminalMiss ?? s.lastTable;
-    leg.reason = `Datapath actions: drop${where ? ` after table ${where.tableId}${where.cookieUuidPrefix ? ` (cookie ${where.cookie}, logical flow ${where.cookieUuidPrefix})` : ''}` : ''}`;
+    leg.reason = `Datapath actions: drop${where ? ` after table ${where.tableId}${where.cookieUuidPrefix ? ` (cookie ${where.cookie}, logical flow ${where.cookieUuidPrefix})` : ''}` : ''}${s.translationFailed ? ` (translation failed: ${s.translationFailed})` : ''}`;
     if (last) {
       last.terminal = true;
       last.action = 'dropped';
     }
     leg.drop = { type: 'other', explanation: leg.reason };
   } else if (s.outcome === 'controller') {
-    leg.verdict = 'rejected';
-    leg.reason = `sent to the controller (${s.datapathActions}): OVN answers with a reject or ICMP error`;
-    if (last) last.terminal = true;
+    const handoff = controllerVerdict(s.controllers);
+    leg.verdict = handoff.verdict;
+    leg.reason = `${handoff.reason} (Datapath actions: ${s.datapathActions})`;
+    if (last) {
+      last.terminal = true;
+      if (handoff.verdict === 'dropped') last.action = 'dropped';
+    }
+    if (handoff.verdict === 'dropped') leg.drop = { type: 'other', explanation: leg.reason };
   } else if (notDropped && expect?.ofport === undefined && expect?.tunnelTo === undefined && !(expect?.tunnelOfports?.length)) {
     leg.verdict = 'delivered';
-    leg.reason = `output to port(s) ${s.outputPorts.join(', ')}`;
+    leg.reason = describeDatapathActions(s);
+  } else if (s.outcome === 'unknown') {
+    leg.verdict = 'inconclusive';
+    leg.reason = `${describeDatapathActions(s)} (Datapath actions: ${s.datapathActions})`;
   } else {
     leg.verdict = 'inconclusive';
     leg.reason = `OpenFlow output ${ofOutputs.length ? ofOutputs.map((p) => `port ${p}`).join(', ') : 'to no port'} (Datapath actions: ${s.datapathActions ?? '(none)'}), not ${expect?.ofport !== undefined ? `OpenFlow port ${expect.ofport}` : 'the expected tunnel'}`;

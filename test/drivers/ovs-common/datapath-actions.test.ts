@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import {
   classifyDatapathActions,
+  describeDatapathActions,
   normalizeCookie,
   parseTableFeatures,
   splitTopLevel,
@@ -87,6 +88,40 @@ test('clone(...) bodies and bare actions', () => {
   const s = classifyDatapathActions('clone(ct_clear,set(eth(src=a)),7),ct_clear,pop_vlan');
   assert.equal([s.outcome, s.outputPorts], ['output', ['7']]);
   assert.is(classifyDatapathActions(undefined).outcome, 'error');
+});
+
+test('nested grammar: check_pkt_len branches, sample, dec_ttl, tnl_pop, controller fields, unknown actions', () => {
+  // Forms printed by format_odp_actions (lib/odp-util.c); the upstream corpus test
+  // (test/corpus/ofproto-trace-corpus.test.ts) checks them on real outputs.
+  const cpl = classifyDatapathActions('check_pkt_len(size=1414,gt(userspace(pid=0,controller(reason=1,dont_send=1,continuation=0,recirc_id=4,rule_cookie=0xab,controller_id=0,max_len=65535))),le(set(eth(src=0a:58:64:40:00:01)),3))');
+  assert.equal([cpl.outcome, cpl.outputPorts, cpl.shallowOutputPorts, cpl.nestedOutput], ['output', ['3'], [], true]);
+  assert.is(cpl.lengthChecks.length, 1);
+  assert.equal([cpl.lengthChecks[0].size, cpl.lengthChecks[0].greater.outcome, cpl.lengthChecks[0].lessOrEqual.outcome], [1414, 'controller', 'output']);
+  assert.is(cpl.controllers[0].context, 'check_pkt_len(size=1414).gt');
+  assert.equal([cpl.controllers[0].ruleCookie, cpl.controllers[0].dontSend, cpl.controllers[0].recirculationId], ['0xab', true, '4']);
+  assert.is(describeDatapathActions(cpl), 'output to port 3 (longer than 1414 bytes: handed to the controller; up to 1414 bytes: output to port 3)');
+  const bothEmpty = classifyDatapathActions('check_pkt_len(size=200,gt(drop),le(drop))');
+  assert.equal([bothEmpty.outcome, bothEmpty.explicitDrop], ['drop', false]);
+
+  const sampled = classifyDatapathActions('sample(sample=100.0%,actions(3)),4');
+  assert.equal([sampled.outputPorts, sampled.shallowOutputPorts], [['3', '4'], ['4']]);
+  const ttl = classifyDatapathActions('dec_ttl(le_1(userspace(pid=0,controller(reason=2,dont_send=0,continuation=0,recirc_id=1,rule_cookie=0,controller_id=0,max_len=65535)))),2');
+  assert.equal([ttl.outcome, ttl.outputPorts, ttl.controllers[0].context], ['output', ['2'], 'dec_ttl.le_1']);
+
+  const pop = classifyDatapathActions('tnl_pop(6081)');
+  assert.equal([pop.outcome, pop.tunnelPops], ['recirculate', ['6081']]);
+  assert.match(describeDatapathActions(pop), /decapsulated and recirculated into tunnel port 6081/);
+  assert.equal(classifyDatapathActions('lb_output(1)').outputPorts, ['lb_output(1)']);
+  assert.equal(classifyDatapathActions('"my port",2').outputPorts, ['my port', '2']);
+
+  // An attribute OVS itself did not know, a malformed list, an unknown name: never a drop.
+  for (const text of ['action42(01 02)', 'ct(commit),***4 leftover bytes*** (01020304)', 'frobnicate(1)', 'check_pkt_len(error)']) {
+    const u = classifyDatapathActions(text);
+    assert.is(u.outcome, 'unknown', text);
+    assert.ok(u.unknownActions.length > 0, text);
+  }
+  // Output still wins when it is visible.
+  assert.is(classifyDatapathActions('frobnicate(1),2').outcome, 'output');
 });
 
 test('cookies: lower-case, no leading zeros, 8-digit OVN UUID prefix', () => {
