@@ -6,30 +6,18 @@
 // within PER_FILE_MS, and agree with every field of its `expect`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseOfprotoTrace, parseTableFeatures } from '../../drivers/ovs-common/index.js';
 import type { DatapathOutcome, OfprotoTrace } from '../../drivers/ovs-common/index.js';
 import { pipelineObservations } from '../../drivers/antrea-ovs/ovs-detail/pipeline-annotation.js';
-import { repoRoot } from '../helpers/paths.js';
+import { upstreamCorpusDir } from '../helpers/upstream-corpus.js';
 
 /** Upper bound for parsing and classifying one corpus file (the largest is a few KiB). */
 const PER_FILE_MS = 50;
 
-/** `<repo>/../shared`, then /work/shared: the corpus lives beside the checkout, never inside it. */
-function sharedRoot(): string {
-  const candidates = [process.env.CNI_TRACE_SHARED, join(repoRoot, '..', 'shared'), join(repoRoot, '..', '..', 'shared'), '/work/shared'].filter(
-    (p): p is string => Boolean(p),
-  );
-  const found = candidates.find((p) => existsSync(join(p, 'corpora', 'upstream', 'manifest.json')));
-  if (!found) {
-    throw new Error(`upstream corpus not found: looked for corpora/upstream/manifest.json under ${candidates.join(', ')} (set CNI_TRACE_SHARED to the shared folder)`);
-  }
-  return join(found, 'corpora', 'upstream');
-}
-
-const upstream = sharedRoot();
+const upstream = upstreamCorpusDir();
 
 interface OvsExpect {
   verdict: string;
