@@ -163,10 +163,12 @@ interface Scan {
   lengthChecks: PacketLengthCheck[];
   unknown: string[];
   dropReasons: string[];
+  /** Every recirc(ID), with whether it sits in a conditional branch. */
+  recirculations: Array<{ id: string; conditional: boolean }>;
 }
 
 function emptyScan(): Scan {
-  return { outputs: [], nativeTunnels: [], kernelTunnels: [], controllers: [], tunnelPops: [], lengthChecks: [], unknown: [], dropReasons: [] };
+  return { outputs: [], nativeTunnels: [], kernelTunnels: [], controllers: [], tunnelPops: [], lengthChecks: [], unknown: [], dropReasons: [], recirculations: [] };
 }
 
 interface WalkContext {
@@ -256,6 +258,7 @@ function walk(actions: readonly string[], ctx: WalkContext, into: Scan): void {
         break;
       }
       case 'recirc':
+        into.recirculations.push({ id: c.body, conditional: !ctx.shallow });
         break;
       case 'drop':
         // Not printed by upstream OVS (its explicit drop action prints as `drop`); a reason some
@@ -266,6 +269,11 @@ function walk(actions: readonly string[], ctx: WalkContext, into: Scan): void {
         if (!PLAIN_ACTIONS.has(c.name)) into.unknown.push(action);
     }
   }
+}
+
+/** Whether an action-tree path passes through a conditional list (sample, check_pkt_len, dec_ttl). */
+function isConditional(path: string): boolean {
+  return path.split('.').some((step) => step !== '' && step !== 'clone');
 }
 
 /** The summary of one nested branch (check_pkt_len's `gt`/`le`). */
@@ -300,8 +308,14 @@ function summarizeActions(actions: readonly string[], tunnelPorts: ReadonlySet<s
     unknownActions: found.unknown,
   };
   if (found.dropReasons.length) summary.dropReasons = found.dropReasons;
+  // The recirculation the trace continues with: the list's last action, else the last recirc in
+  // a branch (check_pkt_len's le(...,recirc(ID)) for a packet of the traced size).
   const last = actions.length ? call(actions[actions.length - 1]) : undefined;
   if (last?.name === 'recirc') summary.recirculationId = last.body;
+  else if (found.recirculations.length) summary.recirculationId = found.recirculations[found.recirculations.length - 1].id;
+  // A hand-off only inside a conditional branch does not end a packet that another branch
+  // recirculates: the trace goes on there.
+  const unconditionalController = found.controllers.some((c) => !isConditional(c.context));
 
   const kernelOutputs = found.outputs.filter((o) => o.tunnel);
   const portTunnel = found.outputs.some((o) => tunnelPorts.has(o.port));
@@ -322,10 +336,12 @@ function summarizeActions(actions: readonly string[], tunnelPorts: ReadonlySet<s
   } else if (found.unknown.length) {
     // Something this module cannot read may have sent the packet on: say so, never "drop".
     outcome = 'unknown';
-  } else if (found.controllers.length) {
+  } else if (unconditionalController) {
     outcome = 'controller';
   } else if (summary.recirculationId !== undefined || found.tunnelPops.length) {
     outcome = 'recirculate';
+  } else if (found.controllers.length) {
+    outcome = 'controller';
   } else {
     outcome = 'drop';
   }

@@ -224,13 +224,20 @@ export async function runOvsDetail(tf: Traceflow, request: TraceRequest, ctx: Tr
       const observations = pipelineObservations(trace, tableNames, node);
       const s = trace.summary;
       const verdict = legVerdict(s, observations);
+      // A hand-off that ends the packet (reject, or logging with nothing forwarded) ends at the
+      // flow that sent it to the agent.
+      const endsAtController = s.outcome === 'controller' && (verdict === 'rejected' || verdict === 'dropped') ? observations.at(-1) : undefined;
+      if (endsAtController) {
+        endsAtController.terminal = true;
+        endsAtController.action = verdict;
+      }
       const dropAt = observations.find((o) => o.terminal);
       const handoffs = s.controllers.map((c) => c.purpose?.detail ?? c.purpose?.name).filter(Boolean).join('; ');
       const reason =
         s.outcome === 'error'
           ? trace.errors.join('; ') || s.translationFailed || `ofproto/trace exited with ${out.exitCode}`
           : s.outcome === 'controller' && verdict === 'rejected'
-            ? `handed to the antrea-agent, which answers the Reject rule${dropAt ? ` of ${dropAt.stage}` : ''} (Datapath actions: ${s.datapathActions})`
+            ? `handed to the antrea-agent${dropAt ? ` by ${dropAt.stage}` : ''}${handoffs ? ` (${handoffs})` : ''}, which answers the Reject rule (Datapath actions: ${s.datapathActions})`
             : s.outcome === 'controller'
               ? `handed to the antrea-agent${handoffs ? ` for ${handoffs}` : ''}${verdict === 'dropped' ? '; nothing is forwarded' : ''} (Datapath actions: ${s.datapathActions})`
               : s.outcome === 'drop'

@@ -7,11 +7,14 @@ import { readFileSync } from 'node:fs';
 import {
   classifyDatapathActions,
   describeDatapathActions,
+  linkControllers,
+  parseOfprotoTrace,
   normalizeCookie,
   parseTableFeatures,
   splitTopLevel,
 } from '../../../drivers/ovs-common/index.js';
 import { fixturePath } from '../../helpers/paths.js';
+import { decodeOvnControllerUserdata } from '../../../drivers/ovn/ovn-controller-actions.js';
 import { loadCapture } from '../helpers/captured-fixture.js';
 
 function lastDatapathActions(name: string): string {
@@ -122,6 +125,28 @@ test('nested grammar: check_pkt_len branches, sample, dec_ttl, tnl_pop, controll
   }
   // Output still wins when it is visible.
   assert.is(classifyDatapathActions('frobnicate(1),2').outcome, 'output');
+});
+
+test('real OVN check_pkt_len (gateway_mtu on the GR): larger packets to the controller, the traced one recirculates and is output', () => {
+  const run = loadCapture('ovs', 'handoff-ofproto-trace-gateway-mtu-egress');
+  const trace = parseOfprotoTrace(run.stdout, { controllerUserdata: decodeOvnControllerUserdata });
+  const withCheck = trace.blocks.find((b) => b.datapathActions?.includes('check_pkt_len('));
+  assert.ok(withCheck, 'a block with check_pkt_len');
+  const s = classifyDatapathActions(withCheck.datapathActions);
+  assert.is(s.lengthChecks.length, 1);
+  const [check] = s.lengthChecks;
+  assert.is(check.size, 1414); // gateway_mtu 1400 + the Ethernet header
+  assert.is(check.greater.outcome, 'controller');
+  assert.is(check.lessOrEqual.outcome, 'recirculate');
+  // Not a drop and not a controller hand-off: the traced packet goes on in the le branch.
+  assert.is(s.outcome, 'recirculate');
+  const next = trace.blocks[trace.blocks.indexOf(withCheck) + 1];
+  assert.is(next.recirculation?.id, s.recirculationId);
+  // What the larger packet would meet: OVN's icmp4_error (fragmentation needed).
+  linkControllers(s.controllers, withCheck, decodeOvnControllerUserdata);
+  assert.equal(s.controllers.map((c) => [c.context, c.purpose?.name]), [['check_pkt_len(size=1414).gt', 'icmp4_error']]);
+  assert.match(describeDatapathActions(s), /longer than 1414 bytes: handed to the controller; up to 1414 bytes: recirculated/);
+  assert.is(trace.summary.outcome, 'output');
 });
 
 test('cookies: lower-case, no leading zeros, 8-digit OVN UUID prefix', () => {
