@@ -313,8 +313,7 @@ function summarizeActions(actions: readonly string[], tunnelPorts: ReadonlySet<s
   const last = actions.length ? call(actions[actions.length - 1]) : undefined;
   if (last?.name === 'recirc') summary.recirculationId = last.body;
   else if (found.recirculations.length) summary.recirculationId = found.recirculations[found.recirculations.length - 1].id;
-  // A hand-off only inside a conditional branch does not end a packet that another branch
-  // recirculates: the trace goes on there.
+  // A hand-off only inside a conditional branch does not end the traced packet (see below).
   const unconditionalController = found.controllers.some((c) => !isConditional(c.context));
 
   const kernelOutputs = found.outputs.filter((o) => o.tunnel);
@@ -340,9 +339,10 @@ function summarizeActions(actions: readonly string[], tunnelPorts: ReadonlySet<s
     outcome = 'controller';
   } else if (summary.recirculationId !== undefined || found.tunnelPops.length) {
     outcome = 'recirculate';
-  } else if (found.controllers.length) {
-    outcome = 'controller';
   } else {
+    // Hand-offs only in conditional lists (a check_pkt_len `gt`, dec_ttl's TTL<=1 branch, a
+    // sample) are not the traced packet's fate: ofproto/trace composes a minimal packet, which
+    // takes `le` and keeps its TTL; lengthChecks/controllers keep what the others would meet.
     outcome = 'drop';
   }
   summary.outcome = outcome;

@@ -143,8 +143,10 @@ export interface GeneveOption {
  *   sample, dec_ttl): see {@link DatapathActionsSummary.lengthChecks} for which branch;
  * - `tunnel`: encapsulated (kernel `set(tunnel(...)),N`, userspace `tnl_push(...)`, or an output
  *   port the caller named as a tunnel port — the dummy-datapath form);
- * - `controller`: handed to the controller (`userspace(...controller(...))`) and output nowhere;
- *   what the controller does with it is in {@link DatapathActionsSummary.controllers};
+ * - `controller`: handed to the controller (`userspace(...controller(...))`, outside any
+ *   conditional list) and output nowhere; what the controller does with it is in
+ *   {@link DatapathActionsSummary.controllers} (hand-offs in a check_pkt_len `gt`, a dec_ttl
+ *   `le_1` or a sample are listed there too, but are not the traced packet's fate);
  * - `recirculate`: ends in `recirc(...)` that the trace did not follow (e.g. after a dp_hash select
  *   group), or `tnl_pop(N)` (decapsulated and recirculated into tunnel port N);
  * - `unknown`: no visible output, and an action cni-trace does not know (named in

@@ -103,6 +103,10 @@ test('nested grammar: check_pkt_len branches, sample, dec_ttl, tnl_pop, controll
   assert.is(cpl.controllers[0].context, 'check_pkt_len(size=1414).gt');
   assert.equal([cpl.controllers[0].ruleCookie, cpl.controllers[0].dontSend, cpl.controllers[0].recirculationId], ['0xab', true, '4']);
   assert.is(describeDatapathActions(cpl), 'output to port 3 (longer than 1414 bytes: handed to the controller; up to 1414 bytes: output to port 3)');
+  // Only larger packets meet the controller; the traced (minimal) packet takes le and is dropped.
+  const largeOnly = classifyDatapathActions('check_pkt_len(size=1414,gt(userspace(pid=0,controller(reason=1,dont_send=1,continuation=0,recirc_id=4,rule_cookie=0xab,controller_id=0,max_len=65535))),le(drop))');
+  assert.equal([largeOnly.outcome, largeOnly.controllers.length, largeOnly.lengthChecks[0].greater.outcome], ['drop', 1, 'controller']);
+  assert.is(describeDatapathActions(largeOnly), 'dropped (longer than 1414 bytes: handed to the controller; up to 1414 bytes: dropped)');
   const bothEmpty = classifyDatapathActions('check_pkt_len(size=200,gt(drop),le(drop))');
   assert.equal([bothEmpty.outcome, bothEmpty.explicitDrop], ['drop', false]);
 

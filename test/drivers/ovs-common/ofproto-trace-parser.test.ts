@@ -20,7 +20,7 @@ function walk(nodes: OfprotoTraceNode[], visit: (n: OfprotoTraceNode) => void): 
 }
 
 test('every captured trace: blocks, cookies and recirculation ids are consistent', () => {
-  const names = listCaptures('ovs', 'ofproto-trace-');
+  const names = [...listCaptures('ovs', 'ofproto-trace-'), ...listCaptures('ovs', 'handoff-ofproto-trace-')];
   assert.ok(names.length >= 20, `expected the captured set, found ${names.length}`);
   for (const name of names) {
     const run = loadCapture('ovs', name);
@@ -337,7 +337,7 @@ test('packet-in misses, translation failures and slow-path explanations', () => 
 });
 
 test('CRLF line endings, trailing blanks and a missing final newline parse as the plain text', () => {
-  for (const name of listCaptures('ovs', 'ofproto-trace-')) {
+  for (const name of [...listCaptures('ovs', 'ofproto-trace-'), ...listCaptures('ovs', 'handoff-ofproto-trace-')]) {
     const text = loadCapture('ovs', name).stdout;
     const expected = parseOfprotoTrace(text);
     assert.equal(parseOfprotoTrace(text.replace(/\n/g, '\r\n')), expected, `${name} CRLF`);
