@@ -234,7 +234,7 @@ export function evaluateOfprotoLeg(
   } else if (s.outcome === 'drop') {
     leg.verdict = 'dropped';
     const where = s.terminalMiss ?? s.lastTable;
-    leg.reason = `Datapath actions: drop${where ? ` after table ${where.tableId}${where.cookieUuidPrefix ? ` (cookie ${where.cookie}, logical flow ${where.cookieUuidPrefix})` : ''}` : ''}${s.translationFailed ? ` (translation failed: ${s.translationFailed})` : ''}`;
+    leg.reason = `Datapath actions: drop${where ? ` after table ${where.tableId}${where.cookieUuidPrefix ? ` (cookie ${where.cookie}, logical flow ${where.cookieUuidPrefix})` : ''}` : ''}${s.translationFailed ? ` (translation failed: ${s.translationFailed})` : ''}${s.lengthChecks.length ? `; ${describeDatapathActions(s)}` : ''}`;
     if (last) {
       last.terminal = true;
       last.action = 'dropped';
