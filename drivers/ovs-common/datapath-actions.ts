@@ -189,9 +189,12 @@ function walk(actions: readonly string[], ctx: WalkContext, into: Scan): void {
   for (const action of actions) {
     const c = call(action);
     if (!c) {
-      const word = action.replace(/^"(.*)"$/, '$1');
+      const quoted = /^"(.*)"$/.exec(action);
+      const word = quoted ? quoted[1] : action;
       if (BARE_ACTIONS.has(word)) continue;
-      if (/^action\d+$/.test(word) || word.startsWith('***') || word.startsWith('<') || /[(),=]/.test(word)) {
+      // `actionN`: an attribute OVS did not know; `***N leftover bytes***`, `<empty>`, `bad length
+      // N, expected M for: ...`: a malformed list. Unquoted port names hold no blanks or brackets.
+      if (/^action\d+$/.test(word) || word.startsWith('***') || word.startsWith('<') || (!quoted && /[\s(),=]/.test(word))) {
         into.unknown.push(action);
         continue;
       }

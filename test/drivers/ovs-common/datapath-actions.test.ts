@@ -122,7 +122,7 @@ test('nested grammar: check_pkt_len branches, sample, dec_ttl, tnl_pop, controll
   assert.equal(classifyDatapathActions('"my port",2').outputPorts, ['my port', '2']);
 
   // An attribute OVS itself did not know, a malformed list, an unknown name: never a drop.
-  for (const text of ['action42(01 02)', 'ct(commit),***4 leftover bytes*** (01020304)', 'frobnicate(1)', 'check_pkt_len(error)']) {
+  for (const text of ['action42(01 02)', 'ct(commit),***4 leftover bytes*** (01020304)', 'frobnicate(1)', 'check_pkt_len(error)', 'bad length 8, expected 4 for: meter(1)']) {
     const u = classifyDatapathActions(text);
     assert.is(u.outcome, 'unknown', text);
     assert.ok(u.unknownActions.length > 0, text);
