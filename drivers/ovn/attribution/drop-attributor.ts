@@ -2,11 +2,10 @@ import type { CommandRunner } from '../../../core/runner/command-runner.js';
 import type { KubeClient } from '../../../core/kube/kube-client.js';
 import type { DropAttribution, PolicyRef } from '../../../core/model.js';
 import { defaultDenyExplanation, isolatingPolicies } from '../../../core/policy/isolating-policies.js';
+import type { OvnTraceAclLog } from '../parsers/ovn-trace-types.js';
 import {
   aclLookupArgv,
   aclOwner,
-  defaultDenyInMatch,
-  hashForOvn,
   logicalFlowLookupArgv,
   parseAclLookup,
   parseLogicalFlowLookup,
@@ -34,13 +33,18 @@ export interface DropPoint {
   sender: AttributionPeer;
   receiver: AttributionPeer;
   protocol: string;
+  /** The destination port the policy saw (after load balancing; see policy-port.ts). */
   port?: number;
+  /** The `LOG: ACL ...` ovn-trace printed at the dropping ACL: its name identifies the ACL without the NB. */
+  aclLog?: OvnTraceAclLog;
 }
 
 /** What attribution found, with the records it read (for level-5 output). */
 export interface AttributionResult {
   drop: DropAttribution;
   acl?: NbAcl;
+  /** The dropping ACL's log line, when it logs. */
+  aclLog?: OvnTraceAclLog;
   /** Every look-up it ran, for the log. */
   lookups: string[];
 }
@@ -72,20 +76,14 @@ export class DropAttributor {
         if (res.exitCode === 0) acl = safe(() => parseAclLookup(res.stdout));
       }
     }
-    let owner: AclOwner | undefined = acl ? aclOwner(acl) : undefined;
-    if (!owner && match) owner = this.ownerFromMatch(match, point);
+    // Namespaces a hashed default-deny port group name may stand for: the two ends of the leg.
+    const candidates = [point.receiver.namespace, point.sender.namespace].filter((n): n is string => Boolean(n));
+    let owner: AclOwner | undefined = acl ? aclOwner(acl, candidates) : undefined;
+    // Without the NB row (or when it says nothing): the name the ACL logged under, then the match.
+    if (!owner && point.aclLog?.name) owner = aclOwner({ name: point.aclLog.name, ...(match ? { match } : {}), externalIds: {} }, candidates);
+    if (!owner && match) owner = aclOwner({ match, externalIds: {} }, candidates);
     if (!owner) return undefined;
-    return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), lookups };
-  }
-
-  /** Without the NB: a default-deny port group name in the match still identifies the namespace. */
-  private ownerFromMatch(match: string, point: DropPoint): AclOwner | undefined {
-    const dd = defaultDenyInMatch(match);
-    if (!dd) return undefined;
-    const isolated = dd.direction === 'ingress' ? point.receiver : point.sender;
-    const candidates = [isolated.namespace, point.receiver.namespace, point.sender.namespace].filter((n): n is string => Boolean(n));
-    const ns = candidates.find((n) => dd.portGroup === `${hashForOvn(n)}_${dd.direction}DefaultDeny`) ?? isolated.namespace;
-    return ns ? { type: 'default-deny', namespace: ns, direction: dd.direction } : undefined;
+    return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), ...(point.aclLog ? { aclLog: point.aclLog } : {}), lookups };
   }
 
   private async toAttribution(owner: AclOwner, point: DropPoint): Promise<DropAttribution> {
@@ -102,9 +100,10 @@ export class DropAttributor {
       };
     }
     let isolatedBy: PolicyRef[] = [];
-    if (isolated.namespace === owner.namespace || !isolated.namespace) {
-      const policies = await this.kube.listNetworkPolicies(owner.namespace);
-      isolatedBy = isolatingPolicies(policies, { namespace: owner.namespace, ...(isolated.labels ? { labels: isolated.labels } : {}) }, direction);
+    const namespace = owner.namespace ?? isolated.namespace;
+    if (namespace && (isolated.namespace === namespace || !isolated.namespace)) {
+      const policies = await this.kube.listNetworkPolicies(namespace);
+      isolatedBy = isolatingPolicies(policies, { namespace, ...(isolated.labels ? { labels: isolated.labels } : {}) }, direction);
     }
     return {
       type: 'default-deny',
