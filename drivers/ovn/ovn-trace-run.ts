@@ -7,6 +7,7 @@ import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
 import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
 import { DropAttributor, type AttributionPeer } from './attribution/drop-attributor.js';
+import { policyPortOfOfprotoTrace, policyPortOfOvnTrace } from './attribution/policy-port.js';
 import type { OvnPacket } from './commands/microflow.js';
 import {
   findOvnNamespace,
@@ -680,10 +681,13 @@ export class OvnTraceRun {
     const forwardish = plan.direction === 'forward';
     const sender = forwardish ? this.peer(srcEp, plan.from) : this.peer(dstEp, plan.from);
     const receiver = forwardish ? this.peer(dstEp, plan.to) : this.peer(srcEp, plan.to);
-    const port = plan.direction === 'reply' ? this.request.packet.srcPort : (e.ovnTrace?.microflow?.match(/tp_dst=(\d+)/)?.[1] ?? this.request.packet.dstPort);
+    // The port the ACL saw: after load balancing (the backend's), as the trace itself shows it.
+    const seen = e.ovnTrace ? policyPortOfOvnTrace(e.ovnTrace, e.dropLeaf, plan.argv) : e.ofproto ? policyPortOfOfprotoTrace(e.ofproto) : undefined;
+    const port = seen ? seen.port : plan.direction === 'reply' ? this.request.packet.srcPort : this.request.packet.dstPort;
+    const aclLog = e.dropLeaf?.aclLog;
     try {
       const res = await new DropAttributor(this.ctx.kube(), this.ctx.signal).attribute(
-        { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port: Number(port) } : {}) },
+        { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port } : {}), ...(aclLog ? { aclLog } : {}) },
         this.lookupRunner(plan.node),
       );
       for (const l of res?.lookups ?? []) this.log(5, `attribution: ${l}`);
@@ -692,6 +696,7 @@ export class OvnTraceRun {
         if (terminal && res.drop.type === 'rule') terminal.policy = res.drop.policy;
         if (terminal && res.drop.type === 'default-deny' && res.drop.isolatedBy[0]) terminal.policy = res.drop.isolatedBy[0];
         if (terminal && res.acl) terminal.detail = { ...terminal.detail, acl: res.acl };
+        if (terminal && res.aclLog) terminal.detail = { ...terminal.detail, aclLog: { name: res.aclLog.name, verdict: res.aclLog.verdict, severity: res.aclLog.severity, direction: res.aclLog.direction } };
       }
     } catch (err) {
       if (this.ctx.signal.aborted) throw err;
