@@ -8,6 +8,7 @@ import type { CommandOutput, CommandRunner } from '../../core/runner/command-run
 import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
 import { DropAttributor, type AttributionPeer } from './attribution/drop-attributor.js';
 import { policyPortOfOfprotoTrace, policyPortOfOvnTrace } from './attribution/policy-port.js';
+import { namedPortWarnings } from './attribution/named-port-warning.js';
 import type { OvnPacket } from './commands/microflow.js';
 import {
   findOvnNamespace,
@@ -190,6 +191,19 @@ export class OvnTraceRun {
         this.remember(backendPod);
       }
     }
+    // ovn-kubernetes does not enforce named ports: rules that rely on one are named in a warning.
+    const destinationPod = dstPod ?? backendPod;
+    const namedPorts = namedPortWarnings(
+      kube,
+      {
+        // NetworkPolicies do not select host-network pods.
+        ...(srcPod.spec?.hostNetwork ? {} : { source: { namespace: src.namespace, labels: srcPod.metadata?.labels ?? {} } }),
+        ...(destinationPod && !destinationPod.spec?.hostNetwork ? { destination: { namespace: destinationPod.metadata?.namespace ?? '', labels: destinationPod.metadata?.labels ?? {} } } : {}),
+        protocol: request.packet.protocol,
+      },
+      (ns, err) => this.log(5, `named-port check: cannot list NetworkPolicies in ${ns}: ${err.message}`),
+    );
+    namedPorts.catch(() => undefined);
     if (srcEp.hostNetwork && dstEp?.hostNetwork) throw new InvalidArgumentError('src', 'both pods are on the host network: OVN does not carry this traffic (use ping)');
     if (srcEp.hostNetwork && dst.kind === 'ip') throw new InvalidArgumentError('src', 'a host-network pod does not send to an external IP through OVN');
 
@@ -229,6 +243,7 @@ export class OvnTraceRun {
         if (!probe.ovnTraceAvailable) this.warn(`node ${name}: ovn-trace is not available in ${runner.target}`);
       }),
     );
+    for (const w of await namedPorts) this.warn(w);
     this.log(5, `discovery done in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const srcPlan = this.planEndpoint(srcEp);
