@@ -65,14 +65,27 @@ export function aclLookupArgv(uuidPrefix: string): string[] {
   return ['ovn-nbctl', '--db', CONTAINER_PATHS.nbSocket, '--timeout=10', '--format=json', '--columns=_uuid,name,direction,priority,match,action,external_ids', 'list', 'ACL', uuidPrefix];
 }
 
+/**
+ * The ACL name in a logging ACL's logical-flow actions: ovn-northd writes the ACL's `log(...)`
+ * action with `name="<ACL name>"` (e.g. `log(name="NP:backend:Ingress", severity=alert,
+ * verdict=drop, meter="acl-logging"); /* drop *\/`).
+ */
+export function loggedAclName(actions: string): string | undefined {
+  const m = /(?:^|[;\s])log\(([^)]*)\)/.exec(actions);
+  const name = m ? /(?:^|,\s*)name="((?:[^"\\]|\\.)*)"/.exec(m[1]!) : null;
+  return name ? name[1]!.replace(/\\(.)/g, '$1') : undefined;
+}
+
 /** The `stage-hint` (NB row uuid prefix) and stage of a logical flow from `list Logical_Flow` JSON. */
-export function parseLogicalFlowLookup(json: string): { uuid: string; match?: string; stageHint?: string; stageName?: string } | undefined {
+export function parseLogicalFlowLookup(json: string): { uuid: string; match?: string; stageHint?: string; stageName?: string; aclName?: string } | undefined {
   const row = parseOvsdbJsonTable(json)[0];
   if (!row) return undefined;
   const ids = (row.external_ids as Record<string, string>) ?? {};
+  const aclName = typeof row.actions === 'string' ? loggedAclName(row.actions) : undefined;
   return {
     uuid: String(row._uuid),
     ...(typeof row.match === 'string' ? { match: row.match } : {}),
+    ...(aclName ? { aclName } : {}),
     ...(ids['stage-hint'] ? { stageHint: ids['stage-hint'] } : {}),
     ...(ids['stage-name'] ? { stageName: ids['stage-name'] } : {}),
   };

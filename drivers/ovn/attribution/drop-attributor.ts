@@ -65,11 +65,14 @@ export class DropAttributor {
     const lookups: string[] = [];
     let acl: NbAcl | undefined;
     let match = point.match;
+    // The ACL's name as it logs: from ovn-trace's LOG line, else from the logical flow's log(name=...).
+    let loggedName = point.aclLog?.name;
     if (point.lflowUuid) {
       const lf = await runner.run({ argv: logicalFlowLookupArgv(point.lflowUuid), timeoutMs: 15_000, signal: this.signal });
       lookups.push(`${logicalFlowLookupArgv(point.lflowUuid).join(' ')} → exit ${lf.exitCode}`);
       const flow = lf.exitCode === 0 ? safe(() => parseLogicalFlowLookup(lf.stdout)) : undefined;
       match = flow?.match ?? match;
+      loggedName ??= flow?.aclName;
       if (flow?.stageHint) {
         const res = await runner.run({ argv: aclLookupArgv(flow.stageHint), timeoutMs: 15_000, signal: this.signal });
         lookups.push(`${aclLookupArgv(flow.stageHint).join(' ')} → exit ${res.exitCode}`);
@@ -80,7 +83,7 @@ export class DropAttributor {
     const candidates = [point.receiver.namespace, point.sender.namespace].filter((n): n is string => Boolean(n));
     let owner: AclOwner | undefined = acl ? aclOwner(acl, candidates) : undefined;
     // Without the NB row (or when it says nothing): the name the ACL logged under, then the match.
-    if (!owner && point.aclLog?.name) owner = aclOwner({ name: point.aclLog.name, ...(match ? { match } : {}), externalIds: {} }, candidates);
+    if (!owner && loggedName) owner = aclOwner({ name: loggedName, ...(match ? { match } : {}), externalIds: {} }, candidates);
     if (!owner && match) owner = aclOwner({ match, externalIds: {} }, candidates);
     if (!owner) return undefined;
     return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), ...(point.aclLog ? { aclLog: point.aclLog } : {}), lookups };

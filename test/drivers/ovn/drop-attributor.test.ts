@@ -7,6 +7,7 @@ import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import type { KubeClient } from '../../../core/kube/kube-client.js';
 import type { CommandRunner, CommandSpec } from '../../../core/runner/command-runner.js';
 import { DropAttributor } from '../../../drivers/ovn/attribution/drop-attributor.js';
+import { loggedAclName } from '../../../drivers/ovn/attribution/acl-attribution.js';
 import { policyPortOfOvnTrace } from '../../../drivers/ovn/attribution/policy-port.js';
 import { parseOvnTrace } from '../../../drivers/ovn/parsers/index.js';
 import { loadCapture } from '../helpers/captured-fixture.js';
@@ -54,6 +55,29 @@ test('the logged ACL name alone (no uuid, no match) still names the default deny
   const res = await new DropAttributor(kube, new AbortController().signal).attribute({ stage: leaf.table!.stage, aclLog: leaf.aclLog!, ...base }, unreachableNb);
   assert.is(res?.drop.type, 'default-deny');
   assert.match(res!.drop.explanation, /isolated by NetworkPolicy backend\/default-deny; no rule allows tcp\/8080/);
+});
+
+test('ofproto/trace legs (no LOG line): the name comes from the logical flow\'s log(name=...)', async () => {
+  const sb = loadCapture('ovn', 'acl-log/ovn-sbctl-acl-log-logical-flow');
+  assert.is(loggedAclName(JSON.parse(sb.stdout).data[0][2]), 'NP:backend:Ingress');
+  const sbOnly: CommandRunner = {
+    target: 'test',
+    run: async (spec: CommandSpec) =>
+      spec.argv[0] === 'ovn-sbctl'
+        ? { stdout: sb.stdout, stderr: '', exitCode: 0, durationMs: 1, target: 'test' }
+        : { stdout: '', stderr: 'ovn-nbctl: database connection failed', exitCode: 1, durationMs: 1, target: 'test' },
+  };
+  // The receiver is only an address here: its namespace comes from the ACL's name alone.
+  const res = await new DropAttributor(kube, new AbortController().signal).attribute(
+    { lflowUuid: sb.command.split(' ').at(-1)!, stage: 'table 46', sender: base.sender, receiver: { label: '10.244.1.7' }, protocol: 'tcp', port: 8080 },
+    sbOnly,
+  );
+  assert.equal(res?.drop, {
+    type: 'default-deny',
+    direction: 'ingress',
+    isolatedBy: [{ kind: 'NetworkPolicy', namespace: 'backend', name: 'default-deny' }],
+    explanation: 'ingress of 10.244.1.7 denied: isolated by NetworkPolicy backend/default-deny; no rule allows tcp/8080 from frontend/client',
+  });
 });
 
 test.run();
