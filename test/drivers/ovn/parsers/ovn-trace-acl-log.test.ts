@@ -120,6 +120,19 @@ test('logged reject: the traced packet ends rejected at its ACL, the reset goes 
   assert.is(tracedLeaves(parse('ovn-trace-acl-log-reject'))[0]!.table?.uuid, loggingTableUuid('ovn-trace-acl-log-reject', 'ANP:reject-frontend-to-web:Egress:0'));
 });
 
+test('LOG grammar: the unquoted name runs to the last ", direction="; <unnamed> means no name', () => {
+  const odd = tracedLeaves(parse('ovn-trace-acl-log-odd-name'))[0]!;
+  assert.is(odd.aclLog?.name, 'odd, direction=IN, name');
+  assert.is(odd.aclLog?.direction, 'OUT');
+  assert.is(odd.aclLog?.severity, 'debug');
+  assert.is(odd.reason, 'acl');
+  const unnamed = tracedLeaves(parse('ovn-trace-acl-log-unnamed'))[0]!;
+  assert.is(unnamed.reason, 'acl');
+  assert.is(unnamed.table?.stage, 'ls_out_acl');
+  assert.is(unnamed.aclLog?.name, undefined);
+  assert.is(unnamed.aclLog?.verdict, 'drop');
+});
+
 test('a LOG line is never a pipeline or transformation node', () => {
   for (const name of ['ovn-trace-acl-log-ingress-default-deny', 'ovn-trace-acl-log-allow', 'ovn-trace-acl-log-reject']) {
     const t = parse(name);
