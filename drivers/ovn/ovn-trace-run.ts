@@ -697,7 +697,8 @@ export class OvnTraceRun {
     const sender = forwardish ? this.peer(srcEp, plan.from) : this.peer(dstEp, plan.from);
     const receiver = forwardish ? this.peer(dstEp, plan.to) : this.peer(srcEp, plan.to);
     // The port the ACL saw: after load balancing (the backend's), as the trace itself shows it.
-    const seen = e.ovnTrace ? policyPortOfOvnTrace(e.ovnTrace, e.dropLeaf, plan.argv) : e.ofproto ? policyPortOfOfprotoTrace(e.ofproto) : undefined;
+    // A reply is still explained by the request's source port, as before.
+    const seen = plan.direction === 'reply' ? undefined : e.ovnTrace ? policyPortOfOvnTrace(e.ovnTrace, e.dropLeaf, plan.argv) : e.ofproto ? policyPortOfOfprotoTrace(e.ofproto) : undefined;
     const port = seen ? seen.port : plan.direction === 'reply' ? this.request.packet.srcPort : this.request.packet.dstPort;
     const aclLog = e.dropLeaf?.aclLog;
     try {
