@@ -1,9 +1,9 @@
 import type { PolicyKind, PolicyRef } from '../../../core/model.js';
 import { CONTAINER_PATHS } from '../ovn-k-names.js';
 import { parseOvsdbJsonTable } from '../discovery/node-probe.js';
-import { decodeOvnKubernetesAcl, type NbAcl, type OvnKubeAclIdentity } from './ovn-k-acl-identity.js';
+import { decodeOvnKubernetesAcl, decodeOvnKubernetesPortGroup, type NbAcl, type NbPortGroup, type OvnKubeAclIdentity } from './ovn-k-acl-identity.js';
 
-export type { NbAcl } from './ovn-k-acl-identity.js';
+export type { NbAcl, NbPortGroup } from './ovn-k-acl-identity.js';
 export { hashForOvn } from '../ovn-k-names.js';
 
 /** What an ACL says about the policy behind it. */
@@ -39,6 +39,37 @@ export function ownerOf(id: OvnKubeAclIdentity): AclOwner | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * The owner a port group stands for (an ACL row without usable external_ids is still attached to
+ * its policy's port group, which has its own ids).
+ */
+export function portGroupOwner(pg: NbPortGroup, candidateNamespaces?: readonly string[]): AclOwner | undefined {
+  const id = decodeOvnKubernetesPortGroup(pg, candidateNamespaces ? { candidateNamespaces } : {});
+  switch (id.kind) {
+    case 'default-deny':
+      return { type: 'default-deny', ...(id.namespace ? { namespace: id.namespace } : {}), direction: id.direction };
+    case 'network-policy':
+      return { type: 'rule', policy: { kind: 'NetworkPolicy', namespace: id.namespace, name: id.name } };
+    case 'admin-network-policy':
+    case 'baseline-admin-network-policy':
+      return { type: 'rule', policy: { kind: id.kind === 'admin-network-policy' ? 'AdminNetworkPolicy' : 'BaselineAdminNetworkPolicy', name: id.name } };
+    default:
+      return undefined;
+  }
+}
+
+/** Argv that reads one NB port group by name. */
+export function portGroupLookupArgv(name: string): string[] {
+  return ['ovn-nbctl', '--db', CONTAINER_PATHS.nbSocket, '--timeout=10', '--format=json', '--columns=_uuid,name,external_ids', 'list', 'Port_Group', name];
+}
+
+/** An NB port group from `list Port_Group` JSON. */
+export function parsePortGroupLookup(json: string): NbPortGroup | undefined {
+  const row = parseOvsdbJsonTable(json)[0];
+  if (!row || typeof row.name !== 'string') return undefined;
+  return { name: row.name, externalIds: (row.external_ids as Record<string, string>) ?? {} };
 }
 
 /** Port-group names a logical match refers to (`@pg`). */

@@ -7,6 +7,10 @@ import {
   aclLookupArgv,
   aclOwner,
   logicalFlowLookupArgv,
+  parsePortGroupLookup,
+  portGroupLookupArgv,
+  portGroupOwner,
+  portGroupsInMatch,
   parseAclLookup,
   parseLogicalFlowLookup,
   type AclOwner,
@@ -85,8 +89,27 @@ export class DropAttributor {
     // Without the NB row (or when it says nothing): the name the ACL logged under, then the match.
     if (!owner && loggedName) owner = aclOwner({ name: loggedName, ...(match ? { match } : {}), externalIds: {} }, candidates);
     if (!owner && match) owner = aclOwner({ match, externalIds: {} }, candidates);
+    // The NB answered but the ACL row names no owner: its port groups have their own ids.
+    const aclMatch = acl?.match ?? match;
+    if (!owner && acl && aclMatch) owner = await this.ownerFromPortGroups(aclMatch, acl, candidates, runner, lookups);
     if (!owner) return undefined;
     return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), ...(point.aclLog ? { aclLog: point.aclLog } : {}), lookups };
+  }
+
+  private async ownerFromPortGroups(match: string, acl: NbAcl, candidates: string[], runner: CommandRunner, lookups: string[]): Promise<AclOwner | undefined> {
+    // ovn-kubernetes puts ingress rules in to-lport ACLs and egress rules in from-lport ones.
+    const direction = acl.direction === 'to-lport' ? 'ingress' : acl.direction === 'from-lport' ? 'egress' : undefined;
+    // The pod-side port group is the one named with inport/outport; at most a few are looked up.
+    for (const pg of portGroupsInMatch(match).slice(0, 3)) {
+      const argv = portGroupLookupArgv(pg);
+      const res = await runner.run({ argv, timeoutMs: 15_000, signal: this.signal });
+      lookups.push(`${argv.join(' ')} → exit ${res.exitCode}`);
+      if (res.exitCode !== 0) continue;
+      const row = safe(() => parsePortGroupLookup(res.stdout));
+      const owner = row ? portGroupOwner(row, candidates) : undefined;
+      if (owner) return owner.direction || !direction ? owner : { ...owner, direction };
+    }
+    return undefined;
   }
 
   private async toAttribution(owner: AclOwner, point: DropPoint): Promise<DropAttribution> {

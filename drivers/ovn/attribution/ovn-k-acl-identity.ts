@@ -257,3 +257,53 @@ export function decodeOvnKubernetesAcl(acl: NbAcl, opts: DecodeOptions = {}): Ov
   if (ids.egressFirewall) return { kind: 'egress-firewall', namespace: ids.egressFirewall, style: 'legacy' };
   return byName ?? { kind: 'unknown' };
 }
+
+/** An NB Port_Group row, as far as attribution needs it. */
+export interface NbPortGroup {
+  name: string;
+  externalIds: Record<string, string>;
+}
+
+/** What an ovn-kubernetes port group stands for. */
+export type OvnKubePortGroupIdentity =
+  | { kind: 'default-deny'; namespace?: string; direction: PolicyDirection; style: OvnKubeAclStyle }
+  | { kind: 'network-policy'; namespace: string; name: string; style: OvnKubeAclStyle }
+  | { kind: 'admin-network-policy' | 'baseline-admin-network-policy'; name: string; style: OvnKubeAclStyle }
+  | { kind: 'unknown' };
+
+/**
+ * Decodes an ovn-kubernetes port group: current object ids (`k8s.ovn.org/owner-type`
+ * NetpolNamespace with `direction`, NetworkPolicy with `k8s.ovn.org/name` = `<ns>:<name>`,
+ * AdminNetworkPolicy / BaselineAdminNetworkPolicy), or the legacy `external_ids:name` the port
+ * group syncer (pkg/ovn/external_ids_syncer/port_group/port_group_sync.go) converts:
+ * `<hash>_ingressDefaultDeny` / `_egressDefaultDeny` (namespace only through a candidate whose
+ * HashForOVN matches), `ANP:<name>`, `BANP:<name>`, `<ns>_<policy>` (a namespace has no "_").
+ */
+export function decodeOvnKubernetesPortGroup(pg: NbPortGroup, opts: DecodeOptions = {}): OvnKubePortGroupIdentity {
+  const ids = pg.externalIds;
+  const ownerType = ids['k8s.ovn.org/owner-type'];
+  const objName = ids['k8s.ovn.org/name'];
+  if (ownerType === 'NetpolNamespace') {
+    const direction = policyDirection(ids.direction);
+    if (direction) return { kind: 'default-deny', ...(objName ? { namespace: objName } : {}), direction, style: 'current' };
+  }
+  if (ownerType === 'NetworkPolicy' && objName && objName.includes(':')) {
+    const at = objName.indexOf(':');
+    return { kind: 'network-policy', namespace: objName.slice(0, at), name: objName.slice(at + 1), style: 'current' };
+  }
+  if ((ownerType === 'AdminNetworkPolicy' || ownerType === 'BaselineAdminNetworkPolicy') && objName) {
+    return { kind: ownerType === 'AdminNetworkPolicy' ? 'admin-network-policy' : 'baseline-admin-network-policy', name: objName, style: 'current' };
+  }
+  if (ownerType) return { kind: 'unknown' };
+  const legacy = ids.name ?? pg.name;
+  const dd = /^(a\d+)_(ingress|egress)DefaultDeny$/.exec(legacy);
+  if (dd) {
+    const namespace = opts.candidateNamespaces?.find((ns) => hashForOvn(ns) === dd[1]);
+    return { kind: 'default-deny', ...(namespace ? { namespace } : {}), direction: dd[2] as PolicyDirection, style: 'legacy' };
+  }
+  if (legacy.startsWith('ANP:')) return { kind: 'admin-network-policy', name: legacy.slice(4), style: 'legacy' };
+  if (legacy.startsWith('BANP:')) return { kind: 'baseline-admin-network-policy', name: legacy.slice(5), style: 'legacy' };
+  const np = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)_(.+)$/.exec(legacy);
+  if (np && ids.name !== undefined) return { kind: 'network-policy', namespace: np[1]!, name: np[3]!, style: 'legacy' };
+  return { kind: 'unknown' };
+}

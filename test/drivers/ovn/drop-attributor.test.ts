@@ -80,4 +80,58 @@ test('ofproto/trace legs (no LOG line): the name comes from the logical flow\'s 
   });
 });
 
+test('an ACL row without external_ids: the owner comes from its port group\'s ids', async () => {
+  const acl = loadCapture('ovn', 'acl-log/ovn-nbctl-acl-log-acl-without-ids');
+  const pg = loadCapture('ovn', 'acl-log/ovn-nbctl-acl-log-port-group-current');
+  const sbFlow = JSON.stringify({ data: [[['uuid', '00000000-0000-0000-0000-000000000001'], 'reg0[9] == 1 && (outport == @x)', 'drop;', ['map', [['stage-hint', 'd0d1118d'], ['stage-name', 'ls_out_acl']]]]], headings: ['_uuid', 'match', 'actions', 'external_ids'] });
+  const seen: string[] = [];
+  const nbUp: CommandRunner = {
+    target: 'test',
+    run: async (spec: CommandSpec) => {
+      seen.push(spec.argv.slice(-2).join(' '));
+      const out = (stdout: string) => ({ stdout, stderr: '', exitCode: 0, durationMs: 1, target: 'test' });
+      if (spec.argv[0] === 'ovn-sbctl') return out(sbFlow);
+      if (spec.argv.includes('ACL')) return out(acl.stdout);
+      return out(pg.stdout);
+    },
+  };
+  const res = await new DropAttributor(kube, new AbortController().signal).attribute({ lflowUuid: '00000000', stage: 'ls_out_acl', ...base, port: 6666 }, nbUp);
+  assert.equal(seen, ['Logical_Flow 00000000', 'ACL d0d1118d', 'Port_Group a15748117436255092147']);
+  assert.equal(res?.drop, {
+    type: 'rule',
+    policy: { kind: 'NetworkPolicy', namespace: 'backend', name: 'allow-frontend-to-web' },
+    direction: 'ingress',
+    explanation: 'ingress of backend/db dropped by NetworkPolicy backend/allow-frontend-to-web',
+  });
+});
+
+test('legacy default deny named after a policy (real NB row): default-deny isolation of the source, not that policy', async () => {
+  const rows = JSON.parse(loadCapture('ovn', 'acl-log/ovn-nbctl-acl-log-acls').stdout) as { headings: string[]; data: unknown[][] };
+  const nameAt = rows.headings.indexOf('name');
+  const row = rows.data.find((r) => r[nameAt] === 'frontend_allow-to-backend')!;
+  const one = JSON.stringify({ headings: rows.headings, data: [row] });
+  const t = parseOvnTrace(loadCapture('ovn', 'acl-log/ovn-trace-acl-log-egress-default-deny').stdout);
+  const egressLeaf = t.dropLeaves.find((l) => !l.generated)!;
+  assert.is(egressLeaf.aclLog?.name, 'frontend_allow-to-backend', 'the logged name looks like a policy');
+  const nbUp: CommandRunner = {
+    target: 'test',
+    run: async (spec: CommandSpec) => {
+      const out = (stdout: string) => ({ stdout, stderr: '', exitCode: 0, durationMs: 1, target: 'test' });
+      if (spec.argv[0] === 'ovn-sbctl') return out(JSON.stringify({ data: [[['uuid', 'u'], egressLeaf.table!.match!, 'x', ['map', [['stage-hint', 'abcd1234']]]]], headings: ['_uuid', 'match', 'actions', 'external_ids'] }));
+      return out(one);
+    },
+  };
+  const egressPolicies = { listNetworkPolicies: async (ns?: string) => (ns === 'frontend' ? [{ metadata: { namespace: 'frontend', name: 'allow-to-backend' }, spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 8080 }] }] } }] : []) } as unknown as KubeClient;
+  const res = await new DropAttributor(egressPolicies, new AbortController().signal).attribute(
+    { lflowUuid: egressLeaf.table!.uuid!, stage: egressLeaf.table!.stage, aclLog: egressLeaf.aclLog!, sender: base.sender, receiver: { namespace: 'backend', name: 'web', label: 'backend/web', labels: { app: 'web' } }, protocol: 'tcp', port: 9090 },
+    nbUp,
+  );
+  assert.equal(res?.drop, {
+    type: 'default-deny',
+    direction: 'egress',
+    isolatedBy: [{ kind: 'NetworkPolicy', namespace: 'frontend', name: 'allow-to-backend' }],
+    explanation: 'egress of frontend/client denied: isolated by NetworkPolicy frontend/allow-to-backend; no rule allows tcp/9090 to backend/web',
+  });
+});
+
 test.run();

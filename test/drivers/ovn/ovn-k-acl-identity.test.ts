@@ -10,7 +10,9 @@
 //   (May 2022), which named the default-deny ACL `<namespace>_<first policy's name>`.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeOvnKubernetesAcl } from '../../../drivers/ovn/attribution/ovn-k-acl-identity.js';
+import { decodeOvnKubernetesAcl, decodeOvnKubernetesPortGroup } from '../../../drivers/ovn/attribution/ovn-k-acl-identity.js';
+import { parsePortGroupLookup } from '../../../drivers/ovn/attribution/acl-attribution.js';
+import { loadCapture } from '../helpers/captured-fixture.js';
 import { aclOwner } from '../../../drivers/ovn/attribution/acl-attribution.js';
 import { hashForOvn } from '../../../drivers/ovn/ovn-k-names.js';
 
@@ -189,6 +191,19 @@ test('legacy style: rule ACLs with their rule index, ipBlock index and L4 match'
 test('a multicast ACL with the legacy key is not a namespace default deny', () => {
   assert.is(decodeOvnKubernetesAcl(legacyMulticastDeny).kind, 'unknown');
   assert.is(aclOwner(legacyMulticastDeny), undefined);
+});
+
+test('port groups in both conventions (real ovn-nbctl list Port_Group output, test/fixtures/ovn/acl-log)', () => {
+  const pg = (name: string) => parsePortGroupLookup(loadCapture('ovn', `acl-log/${name}`).stdout)!;
+  assert.equal(decodeOvnKubernetesPortGroup(pg('ovn-nbctl-acl-log-port-group-current')), { kind: 'network-policy', namespace: 'backend', name: 'allow-frontend-to-web', style: 'current' });
+  assert.equal(decodeOvnKubernetesPortGroup(pg('ovn-nbctl-acl-log-port-group-legacy')), { kind: 'network-policy', namespace: 'frontend', name: 'allow-to-backend', style: 'legacy' });
+  const dd = pg('ovn-nbctl-acl-log-port-group-legacy-default-deny');
+  assert.equal(decodeOvnKubernetesPortGroup(dd), { kind: 'default-deny', direction: 'egress', style: 'legacy' });
+  assert.equal(decodeOvnKubernetesPortGroup(dd, { candidateNamespaces: ['backend', 'frontend'] }), { kind: 'default-deny', namespace: 'frontend', direction: 'egress', style: 'legacy' });
+  // The current default-deny port group's ids (db_object_types.go PortGroupNetpolNamespace).
+  assert.equal(decodeOvnKubernetesPortGroup({ name: currentDenyPg('Ingress'), externalIds: currentIds('NetpolNamespace', [['k8s.ovn.org/name', ns], ['direction', 'Ingress']]) }), {
+    kind: 'default-deny', namespace: ns, direction: 'ingress', style: 'current',
+  });
 });
 
 test.run();

@@ -47,7 +47,7 @@ test('logged default deny (detailed, ct new): the drop keeps its ACL stage, uuid
   assert.equal(t.outputs.filter((o) => !o.generated && !o.continues), []);
   // Both logged ACLs the packet met, in order, each with its table.
   assert.equal(t.aclLogs.map((l) => `${l.name}/${l.verdict}/${l.table?.stage}/${l.table?.uuid}`), [
-    `NP:frontend:allow-to-backend:Egress:0/allow/ls_in_acl_after_lb/${loggingTableUuid('ovn-trace-acl-log-ingress-default-deny', 'NP:frontend:allow-to-backend:Egress:0')}`,
+    `frontend_allow-to-backend_0/allow/ls_in_acl_after_lb/${loggingTableUuid('ovn-trace-acl-log-ingress-default-deny', 'frontend_allow-to-backend_0')}`,
     `NP:backend:Ingress/drop/ls_out_acl/${loggingTableUuid('ovn-trace-acl-log-ingress-default-deny', 'NP:backend:Ingress')}`,
   ]);
 });
@@ -66,7 +66,7 @@ test('logged allow in both directions: delivered, no branch ends without output'
   assert.equal(tracedLeaves(t), []);
   assert.ok(t.outputs.some((o) => o.port === 'backend_web' && o.type === '' && !o.generated));
   assert.equal(t.aclLogs.map((l) => `${l.name}/${l.direction}/${l.verdict}/${l.severity}`), [
-    'NP:frontend:allow-to-backend:Egress:0/IN/allow/info',
+    'frontend_allow-to-backend_0/IN/allow/info',
     'NP:backend:allow-frontend-to-web:Ingress:0/OUT/allow/info',
   ]);
   const min = parse('ovn-trace-acl-log-allow-minimal');
@@ -82,7 +82,7 @@ test('logged egress default deny (from-lport after LB, ingress pipeline): direct
   assert.is(leaves[0]!.reason, 'acl');
   assert.is(leaves[0]!.table?.stage, 'ls_in_acl_after_lb');
   assert.is(leaves[0]!.pipeline?.pipeline, 'ingress');
-  assert.is(leaves[0]!.aclLog?.name, 'NP:frontend:Egress');
+  assert.is(leaves[0]!.aclLog?.name, 'frontend_allow-to-backend');
   assert.is(leaves[0]!.aclLog?.verdict, 'drop');
   assert.is(leaves[0]!.aclLog?.severity, 'warning');
 });
@@ -99,7 +99,7 @@ test('logged drops in --minimal, --summary and --all: an ACL end with the log, n
     assert.is(leaves.length, 1, `${name}: ${JSON.stringify(leaves)}`);
     assert.is(leaves[0]!.reason, 'acl', name);
     assert.is(leaves[0]!.aclLog?.verdict, 'drop', name);
-    assert.ok(/^NP:(backend:Ingress|frontend:Egress)$/.test(leaves[0]!.aclLog?.name ?? ''), name);
+    assert.ok(/^(NP:backend:Ingress|frontend_allow-to-backend)$/.test(leaves[0]!.aclLog?.name ?? ''), name);
     assert.equal(t.outputs.filter((o) => !o.continues), [], name);
   }
   assert.equal(parse('ovn-trace-acl-log-ingress-default-deny-all').sections.map((s) => s.format), ['detailed', 'summary', 'minimal']);
