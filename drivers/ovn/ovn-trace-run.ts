@@ -701,6 +701,8 @@ export class OvnTraceRun {
     const seen = plan.direction === 'reply' ? undefined : e.ovnTrace ? policyPortOfOvnTrace(e.ovnTrace, e.dropLeaf, plan.argv) : e.ofproto ? policyPortOfOfprotoTrace(e.ofproto) : undefined;
     const port = seen ? seen.port : plan.direction === 'reply' ? this.request.packet.srcPort : this.request.packet.dstPort;
     const aclLog = e.dropLeaf?.aclLog;
+    // What the dropping ACL logged (its name identifies the policy even without the NB).
+    if (terminal && aclLog) terminal.detail = { ...terminal.detail, aclLog: { ...(aclLog.name ? { name: aclLog.name } : {}), verdict: aclLog.verdict, severity: aclLog.severity, direction: aclLog.direction } };
     try {
       const res = await new DropAttributor(this.ctx.kube(), this.ctx.signal).attribute(
         { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port } : {}), ...(aclLog ? { aclLog } : {}) },
@@ -712,7 +714,6 @@ export class OvnTraceRun {
         if (terminal && res.drop.type === 'rule') terminal.policy = res.drop.policy;
         if (terminal && res.drop.type === 'default-deny' && res.drop.isolatedBy[0]) terminal.policy = res.drop.isolatedBy[0];
         if (terminal && res.acl) terminal.detail = { ...terminal.detail, acl: res.acl };
-        if (terminal && res.aclLog) terminal.detail = { ...terminal.detail, aclLog: { name: res.aclLog.name, verdict: res.aclLog.verdict, severity: res.aclLog.severity, direction: res.aclLog.direction } };
       }
     } catch (err) {
       if (this.ctx.signal.aborted) throw err;
