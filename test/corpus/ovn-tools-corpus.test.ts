@@ -123,6 +123,8 @@ test('every ovn-trace output parses quickly and agrees with its expect', () => {
     // A forwarded verdict needs a tree; an error verdict needs no tree at all.
     if (want.verdict === 'error') assert.is(trace.sections.length, 0, `${c.file}: an error output has no trace`);
     else if (stdout.trim()) assert.ok(trace.sections.length > 0, `${c.file}: a trace section`);
+    // A drop says where: the traced packet's branch that ended without an output.
+    if (want.verdict === 'dropped' && !trace.dropLeaves.some((l) => !l.generated)) disagreements.push(`${c.file}: dropped, but no branch of the traced packet ends without output`);
   }
   assert.equal(disagreements, []);
   assert.equal(slow, []);
