@@ -214,7 +214,8 @@ export class TraceflowRun {
     const pod = target.pod;
     this.isolation ??= (async () => {
       const kube = this.ctx.kube();
-      const [podObj, policies] = await Promise.all([
+      const dst = this.request.destination;
+      const [podObj, policies, service] = await Promise.all([
         kube.getPod(pod.namespace, pod.name).catch((err: Error) => {
           this.warn(`cannot read pod ${pod.namespace}/${pod.name} to name the isolating NetworkPolicies: ${err.message}`);
           return undefined;
@@ -223,10 +224,21 @@ export class TraceflowRun {
           this.warn(`cannot list NetworkPolicies in ${pod.namespace} to name the isolating ones: ${err.message}`);
           return undefined;
         }),
+        // Behind a Service the policy saw the endpoint's port: read it from the EndpointSlices.
+        dst.kind === 'service'
+          ? Promise.all([kube.getService(dst.namespace, dst.name), kube.listEndpointSlices(dst.namespace, dst.name)]).then(
+              ([object, endpointSlices]) => ({ object, endpointSlices }),
+              (err: Error) => {
+                this.warn(`cannot read service ${dst.namespace}/${dst.name} and its EndpointSlices to name the endpoint port the policy saw: ${err.message}`);
+                return undefined;
+              },
+            )
+          : Promise.resolve(undefined),
       ]);
       return {
         pod: { ...pod, ...(podObj ? { labels: podObj.metadata?.labels ?? {} } : {}) },
         ...(policies ? { policies } : {}),
+        ...(service ? { service } : {}),
       };
     })();
     return this.isolation;

@@ -53,3 +53,16 @@ export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
 export function macFromIPv4(ip: string): string {
   return ['0a', '58', ...ip.split('.').map((b) => Number(b).toString(16).padStart(2, '0'))].join(':');
 }
+
+/**
+ * ovn-kubernetes `util.HashForOVN`: `"a"` + the decimal FNV-1a 64-bit hash of the string (port
+ * group and address set names).
+ */
+export function hashForOvn(s: string): string {
+  let h = 0xcbf29ce484222325n;
+  for (const byte of Buffer.from(s, 'utf8')) {
+    h ^= BigInt(byte);
+    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return `a${h.toString()}`;
+}

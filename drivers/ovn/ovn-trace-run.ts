@@ -7,6 +7,8 @@ import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
 import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
 import { DropAttributor, type AttributionPeer } from './attribution/drop-attributor.js';
+import { policyPortOfOfprotoTrace, policyPortOfOvnTrace } from './attribution/policy-port.js';
+import { namedPortWarnings } from './attribution/named-port-warning.js';
 import type { OvnPacket } from './commands/microflow.js';
 import {
   findOvnNamespace,
@@ -189,6 +191,19 @@ export class OvnTraceRun {
         this.remember(backendPod);
       }
     }
+    // ovn-kubernetes does not enforce named ports: rules that rely on one are named in a warning.
+    const destinationPod = dstPod ?? backendPod;
+    const namedPorts = namedPortWarnings(
+      kube,
+      {
+        // NetworkPolicies do not select host-network pods.
+        ...(srcPod.spec?.hostNetwork ? {} : { source: { namespace: src.namespace, labels: srcPod.metadata?.labels ?? {} } }),
+        ...(destinationPod && !destinationPod.spec?.hostNetwork ? { destination: { namespace: destinationPod.metadata?.namespace ?? '', labels: destinationPod.metadata?.labels ?? {} } } : {}),
+        protocol: request.packet.protocol,
+      },
+      (ns, err) => this.log(5, `named-port check: cannot list NetworkPolicies in ${ns}: ${err.message}`),
+    );
+    namedPorts.catch(() => undefined);
     if (srcEp.hostNetwork && dstEp?.hostNetwork) throw new InvalidArgumentError('src', 'both pods are on the host network: OVN does not carry this traffic (use ping)');
     if (srcEp.hostNetwork && dst.kind === 'ip') throw new InvalidArgumentError('src', 'a host-network pod does not send to an external IP through OVN');
 
@@ -228,6 +243,7 @@ export class OvnTraceRun {
         if (!probe.ovnTraceAvailable) this.warn(`node ${name}: ovn-trace is not available in ${runner.target}`);
       }),
     );
+    for (const w of await namedPorts) this.warn(w);
     this.log(5, `discovery done in ${(performance.now() - t0).toFixed(0)} ms`);
 
     const srcPlan = this.planEndpoint(srcEp);
@@ -680,10 +696,16 @@ export class OvnTraceRun {
     const forwardish = plan.direction === 'forward';
     const sender = forwardish ? this.peer(srcEp, plan.from) : this.peer(dstEp, plan.from);
     const receiver = forwardish ? this.peer(dstEp, plan.to) : this.peer(srcEp, plan.to);
-    const port = plan.direction === 'reply' ? this.request.packet.srcPort : (e.ovnTrace?.microflow?.match(/tp_dst=(\d+)/)?.[1] ?? this.request.packet.dstPort);
+    // The port the ACL saw: after load balancing (the backend's), as the trace itself shows it.
+    // A reply is still explained by the request's source port, as before.
+    const seen = plan.direction === 'reply' ? undefined : e.ovnTrace ? policyPortOfOvnTrace(e.ovnTrace, e.dropLeaf, plan.argv) : e.ofproto ? policyPortOfOfprotoTrace(e.ofproto) : undefined;
+    const port = seen ? seen.port : plan.direction === 'reply' ? this.request.packet.srcPort : this.request.packet.dstPort;
+    const aclLog = e.dropLeaf?.aclLog;
+    // What the dropping ACL logged (its name identifies the policy even without the NB).
+    if (terminal && aclLog) terminal.detail = { ...terminal.detail, aclLog: { ...(aclLog.name ? { name: aclLog.name } : {}), verdict: aclLog.verdict, severity: aclLog.severity, direction: aclLog.direction } };
     try {
       const res = await new DropAttributor(this.ctx.kube(), this.ctx.signal).attribute(
-        { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port: Number(port) } : {}) },
+        { ...(uuid ? { lflowUuid: uuid } : {}), stage, ...(leafTable?.match ? { match: leafTable.match } : {}), sender, receiver, protocol: this.request.packet.protocol, ...(port !== undefined ? { port } : {}), ...(aclLog ? { aclLog } : {}) },
         this.lookupRunner(plan.node),
       );
       for (const l of res?.lookups ?? []) this.log(5, `attribution: ${l}`);

@@ -3,9 +3,10 @@
  * attribution: the dropping rule of an Antrea-native policy, or, for a default-rule drop, the
  * Kubernetes NetworkPolicies that isolate the pod.
  */
-import type { V1NetworkPolicy } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1NetworkPolicy, V1Service } from '@kubernetes/client-node';
 import type { DropAttribution, Leg, Observation, TraceRequest, Verdict } from '../../../core/model.js';
 import { defaultDenyExplanation, isolatingPolicies } from '../../../core/policy/isolating-policies.js';
+import { serviceEndpointPort } from '../../../core/policy/service-endpoint-port.js';
 import { isSenderReport, orderReports, parsePolicyRef, reportObservations, reportRole, TERMINAL_ACTIONS } from './observation-normalize.js';
 import type { Traceflow, TraceflowNodeResult, TraceflowObservation } from './traceflow-types.js';
 
@@ -25,6 +26,8 @@ export interface IsolationFacts {
   pod?: PodIdentity;
   /** The NetworkPolicies of that pod's namespace; undefined when they could not be read. */
   policies?: readonly V1NetworkPolicy[];
+  /** For a Service destination: the Service and its EndpointSlices (the endpoint's port is what the policy saw). */
+  service?: { object: V1Service; endpointSlices: readonly V1EndpointSlice[] };
 }
 
 /** What the evaluation needs besides the Traceflow. */
@@ -67,6 +70,29 @@ export function findDrop(tf: Traceflow): { obs: TraceflowObservation; node?: str
     if (obs) return { obs, ...(r.node ? { node: r.node } : {}) };
   }
   return undefined;
+}
+
+/** The endpoint address AntreaProxy translated the destination to (the LB observation's `translatedDstIP`). */
+function lbTranslatedDst(tf: Traceflow): string | undefined {
+  for (const r of orderReports(tf.status?.results ?? [])) {
+    for (const o of r.observations ?? []) if (o.component === 'LB' && o.translatedDstIP) return o.translatedDstIP;
+  }
+  return undefined;
+}
+
+/**
+ * The destination port the NetworkPolicy saw. Antrea evaluates policies after AntreaProxy's DNAT,
+ * and a Traceflow's observations carry only the translated IP (the CRD's Observation has no port
+ * field), so behind a Service the port is the chosen endpoint's port of the traced Service port,
+ * read from the Service's EndpointSlices; undefined (not the Service port) when it is unknown.
+ */
+export function policyDstPort(tf: Traceflow, ctx: EvaluationContext): number | undefined {
+  const p = ctx.request.packet;
+  if (ctx.request.destination.kind !== 'service') return p.dstPort;
+  const svc = ctx.isolation?.service;
+  if (!svc || p.dstPort === undefined) return undefined;
+  const endpointIp = lbTranslatedDst(tf);
+  return serviceEndpointPort({ service: svc.object, slices: svc.endpointSlices, servicePort: p.dstPort, protocol: p.protocol, ...(endpointIp ? { endpointIp } : {}) });
 }
 
 /** The service endpoint pod the LB chose (`pod` of the LB observation, filled in by antrea-controller). */
@@ -118,7 +144,8 @@ export function dropAttribution(obs: TraceflowObservation, node: string | undefi
     const isolatedBy = pod && facts?.pod?.labels && facts.policies ? isolatingPolicies(facts.policies, { namespace: pod.namespace, labels: facts.pod.labels }, d.direction) : [];
     const p = ctx.request.packet;
     const peer = d.direction === 'ingress' ? ctx.sourceLabel : ctx.destinationLabel;
-    let explanation = defaultDenyExplanation({ direction: d.direction, isolatedPod: podLabel, isolatedBy, protocol: p.protocol, ...(p.dstPort !== undefined ? { port: p.dstPort } : {}), peer });
+    const port = policyDstPort(tf, ctx);
+    let explanation = defaultDenyExplanation({ direction: d.direction, isolatedPod: podLabel, isolatedBy, protocol: p.protocol, ...(port !== undefined ? { port } : {}), peer });
     if (isolatedBy.length === 0 && facts?.policies && facts.pod?.labels) {
       // Antrea also reports the baseline tier's default drop through the default-rule table.
       explanation = `${d.direction} of ${podLabel} denied by a default rule, but no Kubernetes NetworkPolicy selects ${podLabel}: look for an Antrea baseline-tier policy (BaselineAdminNetworkPolicy or an ACNP in the baseline tier)`;

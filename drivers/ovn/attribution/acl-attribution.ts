@@ -1,70 +1,75 @@
 import type { PolicyKind, PolicyRef } from '../../../core/model.js';
 import { CONTAINER_PATHS } from '../ovn-k-names.js';
 import { parseOvsdbJsonTable } from '../discovery/node-probe.js';
+import { decodeOvnKubernetesAcl, decodeOvnKubernetesPortGroup, type NbAcl, type NbPortGroup, type OvnKubeAclIdentity } from './ovn-k-acl-identity.js';
 
-/** An NB ACL row, as far as attribution needs it. */
-export interface NbAcl {
-  uuid?: string;
-  name?: string;
-  direction?: string;
-  priority?: number;
-  match?: string;
-  action?: string;
-  externalIds: Record<string, string>;
-}
+export type { NbAcl, NbPortGroup } from './ovn-k-acl-identity.js';
+export { hashForOvn } from '../ovn-k-names.js';
 
 /** What an ACL says about the policy behind it. */
 export type AclOwner =
   | { type: 'rule'; policy: PolicyRef; direction?: 'ingress' | 'egress' }
-  | { type: 'default-deny'; namespace: string; direction?: 'ingress' | 'egress' };
-
-function dir(v: string | undefined): 'ingress' | 'egress' | undefined {
-  if (!v) return undefined;
-  const s = v.toLowerCase();
-  if (s.startsWith('ingress') || s === 'to-lport') return 'ingress';
-  if (s.startsWith('egress') || s === 'from-lport') return 'egress';
-  return undefined;
-}
-
-const OWNER_KINDS: Record<string, PolicyKind> = {
-  NetworkPolicy: 'NetworkPolicy',
-  AdminNetworkPolicy: 'AdminNetworkPolicy',
-  BaselineAdminNetworkPolicy: 'BaselineAdminNetworkPolicy',
-};
+  /** `namespace` is absent when nothing in the row names it (a hashed port group, no candidate matched). */
+  | { type: 'default-deny'; namespace?: string; direction?: 'ingress' | 'egress' };
 
 /**
- * Reads the Kubernetes owner of an ACL from its external_ids, in the forms ovn-kubernetes has
- * written over time: current `k8s.ovn.org/owner-type` + `k8s.ovn.org/name` (`ns:name` for
- * NetworkPolicy, the namespace for `NetpolNamespace` default-deny ACLs, the policy name for
- * (B)ANP), and the legacy `policy`/`namespace`/`policy_type` keys and `<ns>_<policy>_<n>` names.
+ * The Kubernetes owner of an ACL, from {@link decodeOvnKubernetesAcl} (current and legacy
+ * ovn-kubernetes external_ids, names and port groups). A default-deny identity wins over any
+ * other owner field. `candidateNamespaces` resolve hashed default-deny port group names.
  */
-export function aclOwner(acl: NbAcl): AclOwner | undefined {
-  const ids = acl.externalIds;
-  const ownerType = ids['k8s.ovn.org/owner-type'];
-  const objName = ids['k8s.ovn.org/name'];
-  const direction = dir(ids.direction ?? ids['k8s.ovn.org/direction'] ?? ids.policy_type ?? acl.direction);
-  if (ownerType === 'NetpolNamespace' && objName) return { type: 'default-deny', namespace: objName, ...(direction ? { direction } : {}) };
-  if (ownerType && OWNER_KINDS[ownerType] && objName) {
-    const kind = OWNER_KINDS[ownerType]!;
-    if (kind === 'NetworkPolicy') {
-      const [namespace, ...rest] = objName.split(':');
-      const rule = ids['gress-index'] ?? ids['k8s.ovn.org/gress-index'];
-      return {
-        type: 'rule',
-        policy: { kind, namespace: namespace!, name: rest.join(':'), ...(rule !== undefined ? { rule: `${direction ?? 'rule'}[${rule}]` } : {}) },
-        ...(direction ? { direction } : {}),
-      };
+export function aclOwner(acl: NbAcl, candidateNamespaces?: readonly string[]): AclOwner | undefined {
+  return ownerOf(decodeOvnKubernetesAcl(acl, candidateNamespaces ? { candidateNamespaces } : {}));
+}
+
+/** Maps a decoded ACL identity to the policy owner attribution reports. */
+export function ownerOf(id: OvnKubeAclIdentity): AclOwner | undefined {
+  const dir = (d: 'ingress' | 'egress' | undefined) => (d ? { direction: d } : {});
+  switch (id.kind) {
+    case 'default-deny':
+      return { type: 'default-deny', ...(id.namespace ? { namespace: id.namespace } : {}), direction: id.direction };
+    case 'network-policy': {
+      const rule = id.gressIndex !== undefined ? `${id.direction ?? 'rule'}[${id.gressIndex}]` : undefined;
+      return { type: 'rule', policy: { kind: 'NetworkPolicy', namespace: id.namespace, name: id.name, ...(rule ? { rule } : {}) }, ...dir(id.direction) };
     }
-    const rule = ids['k8s.ovn.org/priority'] ?? ids['k8s.ovn.org/rule-index'];
-    return { type: 'rule', policy: { kind, name: objName, ...(rule !== undefined ? { rule } : {}) }, ...(direction ? { direction } : {}) };
+    case 'admin-network-policy':
+    case 'baseline-admin-network-policy': {
+      const kind: PolicyKind = id.kind === 'admin-network-policy' ? 'AdminNetworkPolicy' : 'BaselineAdminNetworkPolicy';
+      return { type: 'rule', policy: { kind, name: id.name, ...(id.ruleIndex !== undefined ? { rule: String(id.ruleIndex) } : {}) }, ...dir(id.direction) };
+    }
+    default:
+      return undefined;
   }
-  // Legacy ovn-kubernetes (before the libovsdb object ids).
-  if (ids.policy && ids.namespace) {
-    return { type: 'rule', policy: { kind: 'NetworkPolicy', namespace: ids.namespace, name: ids.policy }, ...(direction ? { direction } : {}) };
+}
+
+/**
+ * The owner a port group stands for (an ACL row without usable external_ids is still attached to
+ * its policy's port group, which has its own ids).
+ */
+export function portGroupOwner(pg: NbPortGroup, candidateNamespaces?: readonly string[]): AclOwner | undefined {
+  const id = decodeOvnKubernetesPortGroup(pg, candidateNamespaces ? { candidateNamespaces } : {});
+  switch (id.kind) {
+    case 'default-deny':
+      return { type: 'default-deny', ...(id.namespace ? { namespace: id.namespace } : {}), direction: id.direction };
+    case 'network-policy':
+      return { type: 'rule', policy: { kind: 'NetworkPolicy', namespace: id.namespace, name: id.name } };
+    case 'admin-network-policy':
+    case 'baseline-admin-network-policy':
+      return { type: 'rule', policy: { kind: id.kind === 'admin-network-policy' ? 'AdminNetworkPolicy' : 'BaselineAdminNetworkPolicy', name: id.name } };
+    default:
+      return undefined;
   }
-  const legacyDeny = /^(.+)_(ingress|egress)DefaultDeny$/.exec(acl.name ?? '');
-  if (legacyDeny) return { type: 'default-deny', namespace: legacyDeny[1]!, direction: legacyDeny[2] as 'ingress' | 'egress' };
-  return undefined;
+}
+
+/** Argv that reads one NB port group by name. */
+export function portGroupLookupArgv(name: string): string[] {
+  return ['ovn-nbctl', '--db', CONTAINER_PATHS.nbSocket, '--timeout=10', '--format=json', '--columns=_uuid,name,external_ids', 'list', 'Port_Group', name];
+}
+
+/** An NB port group from `list Port_Group` JSON. */
+export function parsePortGroupLookup(json: string): NbPortGroup | undefined {
+  const row = parseOvsdbJsonTable(json)[0];
+  if (!row || typeof row.name !== 'string') return undefined;
+  return { name: row.name, externalIds: (row.external_ids as Record<string, string>) ?? {} };
 }
 
 /** Port-group names a logical match refers to (`@pg`). */
@@ -81,16 +86,6 @@ export function defaultDenyInMatch(match: string): { portGroup: string; directio
   return undefined;
 }
 
-/** ovn-kubernetes `util.HashForOVN`: `"a"` + the decimal FNV-1a 64-bit hash of the string. */
-export function hashForOvn(s: string): string {
-  let h = 0xcbf29ce484222325n;
-  for (const byte of Buffer.from(s, 'utf8')) {
-    h ^= BigInt(byte);
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
-  }
-  return `a${h.toString()}`;
-}
-
 /** Argv that reads one SB logical flow by its uuid prefix (the ovn-trace `uuid`, = the OpenFlow cookie). */
 export function logicalFlowLookupArgv(uuidPrefix: string): string[] {
   return ['ovn-sbctl', '--db', CONTAINER_PATHS.sbSocket, '--timeout=10', '--format=json', '--columns=_uuid,match,actions,external_ids', 'list', 'Logical_Flow', uuidPrefix];
@@ -101,14 +96,27 @@ export function aclLookupArgv(uuidPrefix: string): string[] {
   return ['ovn-nbctl', '--db', CONTAINER_PATHS.nbSocket, '--timeout=10', '--format=json', '--columns=_uuid,name,direction,priority,match,action,external_ids', 'list', 'ACL', uuidPrefix];
 }
 
+/**
+ * The ACL name in a logging ACL's logical-flow actions: ovn-northd writes the ACL's `log(...)`
+ * action with `name="<ACL name>"` (e.g. `log(name="NP:backend:Ingress", severity=alert,
+ * verdict=drop, meter="acl-logging"); /* drop *\/`).
+ */
+export function loggedAclName(actions: string): string | undefined {
+  const m = /(?:^|[;\s])log\(([^)]*)\)/.exec(actions);
+  const name = m ? /(?:^|,\s*)name="((?:[^"\\]|\\.)*)"/.exec(m[1]!) : null;
+  return name ? name[1]!.replace(/\\(.)/g, '$1') : undefined;
+}
+
 /** The `stage-hint` (NB row uuid prefix) and stage of a logical flow from `list Logical_Flow` JSON. */
-export function parseLogicalFlowLookup(json: string): { uuid: string; match?: string; stageHint?: string; stageName?: string } | undefined {
+export function parseLogicalFlowLookup(json: string): { uuid: string; match?: string; stageHint?: string; stageName?: string; aclName?: string } | undefined {
   const row = parseOvsdbJsonTable(json)[0];
   if (!row) return undefined;
   const ids = (row.external_ids as Record<string, string>) ?? {};
+  const aclName = typeof row.actions === 'string' ? loggedAclName(row.actions) : undefined;
   return {
     uuid: String(row._uuid),
     ...(typeof row.match === 'string' ? { match: row.match } : {}),
+    ...(aclName ? { aclName } : {}),
     ...(ids['stage-hint'] ? { stageHint: ids['stage-hint'] } : {}),
     ...(ids['stage-name'] ? { stageName: ids['stage-name'] } : {}),
   };

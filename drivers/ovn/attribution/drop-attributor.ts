@@ -2,12 +2,15 @@ import type { CommandRunner } from '../../../core/runner/command-runner.js';
 import type { KubeClient } from '../../../core/kube/kube-client.js';
 import type { DropAttribution, PolicyRef } from '../../../core/model.js';
 import { defaultDenyExplanation, isolatingPolicies } from '../../../core/policy/isolating-policies.js';
+import type { OvnTraceAclLog } from '../parsers/ovn-trace-types.js';
 import {
   aclLookupArgv,
   aclOwner,
-  defaultDenyInMatch,
-  hashForOvn,
   logicalFlowLookupArgv,
+  parsePortGroupLookup,
+  portGroupLookupArgv,
+  portGroupOwner,
+  portGroupsInMatch,
   parseAclLookup,
   parseLogicalFlowLookup,
   type AclOwner,
@@ -34,13 +37,18 @@ export interface DropPoint {
   sender: AttributionPeer;
   receiver: AttributionPeer;
   protocol: string;
+  /** The destination port the policy saw (after load balancing; see policy-port.ts). */
   port?: number;
+  /** The `LOG: ACL ...` ovn-trace printed at the dropping ACL: its name identifies the ACL without the NB. */
+  aclLog?: OvnTraceAclLog;
 }
 
 /** What attribution found, with the records it read (for level-5 output). */
 export interface AttributionResult {
   drop: DropAttribution;
   acl?: NbAcl;
+  /** The dropping ACL's log line, when it logs. */
+  aclLog?: OvnTraceAclLog;
   /** Every look-up it ran, for the log. */
   lookups: string[];
 }
@@ -61,31 +69,47 @@ export class DropAttributor {
     const lookups: string[] = [];
     let acl: NbAcl | undefined;
     let match = point.match;
+    // The ACL's name as it logs: from ovn-trace's LOG line, else from the logical flow's log(name=...).
+    let loggedName = point.aclLog?.name;
     if (point.lflowUuid) {
       const lf = await runner.run({ argv: logicalFlowLookupArgv(point.lflowUuid), timeoutMs: 15_000, signal: this.signal });
       lookups.push(`${logicalFlowLookupArgv(point.lflowUuid).join(' ')} → exit ${lf.exitCode}`);
       const flow = lf.exitCode === 0 ? safe(() => parseLogicalFlowLookup(lf.stdout)) : undefined;
       match = flow?.match ?? match;
+      loggedName ??= flow?.aclName;
       if (flow?.stageHint) {
         const res = await runner.run({ argv: aclLookupArgv(flow.stageHint), timeoutMs: 15_000, signal: this.signal });
         lookups.push(`${aclLookupArgv(flow.stageHint).join(' ')} → exit ${res.exitCode}`);
         if (res.exitCode === 0) acl = safe(() => parseAclLookup(res.stdout));
       }
     }
-    let owner: AclOwner | undefined = acl ? aclOwner(acl) : undefined;
-    if (!owner && match) owner = this.ownerFromMatch(match, point);
+    // Namespaces a hashed default-deny port group name may stand for: the two ends of the leg.
+    const candidates = [point.receiver.namespace, point.sender.namespace].filter((n): n is string => Boolean(n));
+    let owner: AclOwner | undefined = acl ? aclOwner(acl, candidates) : undefined;
+    // Without the NB row (or when it says nothing): the name the ACL logged under, then the match.
+    if (!owner && loggedName) owner = aclOwner({ name: loggedName, ...(match ? { match } : {}), externalIds: {} }, candidates);
+    if (!owner && match) owner = aclOwner({ match, externalIds: {} }, candidates);
+    // The NB answered but the ACL row names no owner: its port groups have their own ids.
+    const aclMatch = acl?.match ?? match;
+    if (!owner && acl && aclMatch) owner = await this.ownerFromPortGroups(aclMatch, acl, candidates, runner, lookups);
     if (!owner) return undefined;
-    return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), lookups };
+    return { drop: await this.toAttribution(owner, point), ...(acl ? { acl } : {}), ...(point.aclLog ? { aclLog: point.aclLog } : {}), lookups };
   }
 
-  /** Without the NB: a default-deny port group name in the match still identifies the namespace. */
-  private ownerFromMatch(match: string, point: DropPoint): AclOwner | undefined {
-    const dd = defaultDenyInMatch(match);
-    if (!dd) return undefined;
-    const isolated = dd.direction === 'ingress' ? point.receiver : point.sender;
-    const candidates = [isolated.namespace, point.receiver.namespace, point.sender.namespace].filter((n): n is string => Boolean(n));
-    const ns = candidates.find((n) => dd.portGroup === `${hashForOvn(n)}_${dd.direction}DefaultDeny`) ?? isolated.namespace;
-    return ns ? { type: 'default-deny', namespace: ns, direction: dd.direction } : undefined;
+  private async ownerFromPortGroups(match: string, acl: NbAcl, candidates: string[], runner: CommandRunner, lookups: string[]): Promise<AclOwner | undefined> {
+    // ovn-kubernetes puts ingress rules in to-lport ACLs and egress rules in from-lport ones.
+    const direction = acl.direction === 'to-lport' ? 'ingress' : acl.direction === 'from-lport' ? 'egress' : undefined;
+    // The pod-side port group is the one named with inport/outport; at most a few are looked up.
+    for (const pg of portGroupsInMatch(match).slice(0, 3)) {
+      const argv = portGroupLookupArgv(pg);
+      const res = await runner.run({ argv, timeoutMs: 15_000, signal: this.signal });
+      lookups.push(`${argv.join(' ')} → exit ${res.exitCode}`);
+      if (res.exitCode !== 0) continue;
+      const row = safe(() => parsePortGroupLookup(res.stdout));
+      const owner = row ? portGroupOwner(row, candidates) : undefined;
+      if (owner) return owner.direction || !direction ? owner : { ...owner, direction };
+    }
+    return undefined;
   }
 
   private async toAttribution(owner: AclOwner, point: DropPoint): Promise<DropAttribution> {
@@ -102,9 +126,10 @@ export class DropAttributor {
       };
     }
     let isolatedBy: PolicyRef[] = [];
-    if (isolated.namespace === owner.namespace || !isolated.namespace) {
-      const policies = await this.kube.listNetworkPolicies(owner.namespace);
-      isolatedBy = isolatingPolicies(policies, { namespace: owner.namespace, ...(isolated.labels ? { labels: isolated.labels } : {}) }, direction);
+    const namespace = owner.namespace ?? isolated.namespace;
+    if (namespace && (isolated.namespace === namespace || !isolated.namespace)) {
+      const policies = await this.kube.listNetworkPolicies(namespace);
+      isolatedBy = isolatingPolicies(policies, { namespace, ...(isolated.labels ? { labels: isolated.labels } : {}) }, direction);
     }
     return {
       type: 'default-deny',

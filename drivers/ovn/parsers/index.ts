@@ -8,6 +8,8 @@ export type { ExpectedOvnOutput, OvnTraceOutputCheck } from './ovn-trace-verdict
 export { parseOvnDetrace } from './ovn-detrace-parser.js';
 export type {
   OvnTrace,
+  OvnTraceAclLog,
+  OvnTraceAclLogRef,
   OvnTraceActionNode,
   OvnTraceCommentNode,
   OvnTraceDropLeaf,
@@ -15,6 +17,7 @@ export type {
   OvnTraceErrorNode,
   OvnTraceFormat,
   OvnTraceLeafReason,
+  OvnTraceLogNode,
   OvnTraceLoadBalancing,
   OvnTraceNat,
   OvnTraceNode,

@@ -9,6 +9,7 @@
  */
 import type {
   OvnTrace,
+  OvnTraceAclLog,
   OvnTraceDropLeaf,
   OvnTraceLeafReason,
   OvnTraceNode,
@@ -72,7 +73,13 @@ function generatedEndReason(header: OvnTraceTransformationNode, table: OvnTraceT
 
 const DROP_ACTIONS = new Set(['drop;', 'drop', '/* drop */', '/* drop */;']);
 
-function endReason(table: OvnTraceTableNode | undefined, actions: string[], messages: string[], omitted: boolean): OvnTraceLeafReason {
+function endReason(
+  table: OvnTraceTableNode | undefined,
+  actions: string[],
+  messages: string[],
+  omitted: boolean,
+  aclLog: OvnTraceAclLog | undefined,
+): OvnTraceLeafReason {
   if (messages.some((m) => m.startsWith('***'))) return 'error';
   if (table?.noMatch) return 'implicit-drop';
   if (omitted) return 'omitted-output';
@@ -80,6 +87,9 @@ function endReason(table: OvnTraceTableNode | undefined, actions: string[], mess
   // (summary format) an ACL end shows as its committed "blocked" mark.
   if (table && /_acl(?:_|$)/.test(table.stage)) return 'acl';
   if (actions.some((a) => a.includes('ct_mark.blocked = 1'))) return 'acl';
+  // The brace formats keep no table: a branch that ends right after an ACL logged its drop (or
+  // reject) ended at that ACL.
+  if (aclLog && (aclLog.verdict === 'drop' || aclLog.verdict === 'reject')) return 'acl';
   if (actions.some((a) => DROP_ACTIONS.has(a))) return 'drop';
   return 'no-output';
 }
@@ -94,6 +104,8 @@ class Analyzer {
     const endMessages: string[] = [];
     let omitted = false;
     let lastActions: string[] = [];
+    // The last ACL log of the branch (brace formats, and a log printed after its table).
+    let lastLog: OvnTraceAclLog | undefined;
 
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i];
@@ -101,14 +113,23 @@ class Analyzer {
         this.header(node, ctx);
         continue;
       }
+      if (node.kind === 'log') {
+        // Printed at its table's level when it is the table's last node: still that table's.
+        const owner = lastTable?.aclLogs?.includes(node.log) ? lastTable : undefined;
+        this.recordLog(node.log, ctx, owner);
+        lastLog = node.log;
+        continue;
+      }
       if (node.kind === 'table') {
         lastTable = node;
+        lastLog = undefined;
         endOutputs = 0;
         endMessages.length = 0;
         omitted = false;
         const continues = i + 1 < nodes.length && isHeader(nodes[i + 1]);
         for (const child of node.children) {
           if (isHeader(child)) this.header(child, ctx);
+          else if (child.kind === 'log') this.recordLog(child.log, ctx, node);
           else {
             const r = this.leafLine(child, ctx, node, continues);
             endOutputs += r.outputs;
@@ -132,13 +153,23 @@ class Analyzer {
     if (last && isHeader(last)) {
       // The traced packet stops here when the branch goes on with a packet ovn-trace generated.
       if (last.kind === 'transformation' && last.generatesPacket && !ctx.generated) {
-        this.addLeaf(generatedEndReason(last, lastTable), lastTable, lastActions, [], last.line, ctx);
+        this.addLeaf(generatedEndReason(last, lastTable), lastTable, lastActions, [], last.line, ctx, lastLog ?? lastTable?.aclLogs?.at(-1));
       }
       return;
     }
     if (endOutputs > 0) return;
     const line = last?.line ?? lastTable?.line ?? ownerLine;
-    this.addLeaf(endReason(lastTable, lastTable?.actions ?? lastActions, endMessages, omitted), lastTable, lastActions, endMessages, line, ctx);
+    const aclLog = lastLog ?? lastTable?.aclLogs?.at(-1);
+    this.addLeaf(endReason(lastTable, lastTable?.actions ?? lastActions, endMessages, omitted, aclLog), lastTable, lastActions, endMessages, line, ctx, aclLog);
+  }
+
+  private recordLog(log: OvnTraceAclLog, ctx: Context, table: OvnTraceTableNode | undefined): void {
+    this.trace.aclLogs.push({
+      ...log,
+      generated: ctx.generated,
+      ...(ctx.pipeline ? { pipeline: ctx.pipeline } : {}),
+      ...(table ? { table: tableRef(table) } : {}),
+    });
   }
 
   private addLeaf(
@@ -148,6 +179,7 @@ class Analyzer {
     messages: string[],
     line: number,
     ctx: Context,
+    aclLog?: OvnTraceAclLog,
   ): void {
     const leaf: OvnTraceDropLeaf = {
       reason,
@@ -159,6 +191,7 @@ class Analyzer {
     };
     if (table) leaf.table = tableRef(table);
     if (ctx.pipeline) leaf.pipeline = ctx.pipeline;
+    if (aclLog) leaf.aclLog = aclLog;
     this.trace.dropLeaves.push(leaf);
   }
 

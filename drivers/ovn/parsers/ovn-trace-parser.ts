@@ -8,7 +8,9 @@ import { TraceLayout, layoutColumn } from '../../ovs-common/trace-layout.js';
 import { analyzeOvnTraceSection } from './ovn-trace-analysis.js';
 import type {
   OvnTrace,
+  OvnTraceAclLog,
   OvnTraceError,
+  OvnTraceLogNode,
   OvnTraceFormat,
   OvnTraceNode,
   OvnTraceParseOptions,
@@ -40,6 +42,20 @@ const OUTPUT_COMMENT = /^\/\* output to "((?:[^"\\]|\\.)*)", type "((?:[^"\\]|\\
 const MINIMAL_OUTPUT = /^output\("((?:[^"\\]|\\.)*)"\);$/;
 const OPENFLOW = /^cookie=(0x[0-9a-fA-F]+), /;
 const DEFAULT_CT = '/* default (use --ct to customize) */';
+// ovn-trace.c execute_log: the name is printed unquoted (it may hold ", "), so it runs up to the
+// last ", direction="; the packet is flow_to_string() output, which holds no '"'.
+const ACL_LOG = /^LOG: ACL name=(.*), direction=([^,\s]+), verdict=([^,\s]+), severity=([^,\s]+)(?:, packet="(.*)")?;?$/;
+
+/** A `LOG: ACL ...` line as a log node (any format), or undefined when the text is not one. */
+function logNode(text: string, line: number): OvnTraceLogNode | undefined {
+  if (!text.startsWith('LOG: ')) return undefined;
+  const m = ACL_LOG.exec(text);
+  if (!m) return undefined;
+  const log: OvnTraceAclLog = { direction: m[2]!, verdict: m[3]!, severity: m[4]!, line };
+  if (m[1] !== '<unnamed>') log.name = m[1]!;
+  if (m[5] !== undefined) log.packet = m[5];
+  return { kind: 'log', log, text, line, depth: 0, children: [] };
+}
 
 /** Top-level error texts ovn-trace prints on stdout with exit code 0. */
 function stdoutError(line: string): OvnTraceError | undefined {
@@ -137,6 +153,11 @@ function lineNode(text: string, line: number): OvnTraceNode {
     case 99 /* c */:
       if ((m = OPENFLOW.exec(text))) return { kind: 'openflow', cookie: m[1].toLowerCase(), ...base };
       break;
+    case 76 /* L */: {
+      const log = logNode(text, line);
+      if (log) return log;
+      break;
+    }
   }
   return { kind: 'action', ...base };
 }
@@ -145,6 +166,8 @@ function lineNode(text: string, line: number): OvnTraceNode {
 function parseDetailed(lines: string[], start: number, end: number): OvnTraceNode[] {
   const roots: OvnTraceNode[] = [];
   const layout = new TraceLayout<OvnTraceNode>();
+  // The table whose actions the lines below belong to: a LOG line is printed by its log(...) action.
+  let lastTable: OvnTraceTableNode | undefined;
   // Each line is trimmed once: as the next line of one iteration, then as the current one.
   let ahead: string | undefined;
   for (let i = start; i < end; i++) {
@@ -154,13 +177,20 @@ function parseDetailed(lines: string[], start: number, end: number): OvnTraceNod
     if (!text) continue;
     const next = i + 1 < end ? (ahead = lines[i + 1].trim()) : '';
     // A header is the line above a run of dashes of its own length.
-    const isHeader = next.length === text.length && /^-+$/.test(next);
-    const node = isHeader ? headerNode(text, i + 1) : (tableNode(text, i + 1) ?? lineNode(text, i + 1));
+    const underlined = next.length === text.length && /^-+$/.test(next);
+    // A LOG line is underlined like a heading but has no children: it is placed as a plain line,
+    // so it neither opens a branch nor (printed at its table's level) takes over the tail nodes.
+    const log = underlined || text.charCodeAt(0) === 76 ? logNode(text, i + 1) : undefined;
+    const isHeader = underlined && !log;
+    const node = log ?? (isHeader ? headerNode(text, i + 1) : (tableNode(text, i + 1) ?? lineNode(text, i + 1)));
     const { parent, depth } = layout.place(node, layoutColumn(raw), isHeader);
+    if (node.kind === 'table') lastTable = node;
+    else if (node.kind === 'log' && lastTable) (lastTable.aclLogs ??= []).push(node.log);
+    else if (isHeader) lastTable = undefined;
     node.depth = isHeader || node.kind === 'table' ? depth : (parent?.depth ?? 0);
     (parent ? parent.children : roots).push(node);
     if (node.kind === 'action' && parent?.kind === 'table') parent.actions.push(text);
-    if (isHeader) {
+    if (underlined) {
       i++; // skip the underline
       ahead = undefined;
     }
@@ -217,7 +247,7 @@ function detectFormat(lines: string[], start: number, end: number): OvnTraceForm
  */
 export function parseOvnTrace(text: string, options: OvnTraceParseOptions = {}): OvnTrace {
   const lines = text.split('\n');
-  const trace: OvnTrace = { sections: [], outputs: [], dropLeaves: [], loadBalancing: [], nat: [], errors: [] };
+  const trace: OvnTrace = { sections: [], outputs: [], dropLeaves: [], loadBalancing: [], nat: [], aclLogs: [], errors: [] };
 
   // Split into format runs at banners; collect the microflow and stdout error lines.
   const runs: { format?: OvnTraceFormat; start: number; end: number }[] = [];

@@ -57,6 +57,8 @@ export interface OvnTraceTableNode extends OvnTraceNodeBase {
   noMatch: boolean;
   /** The table's direct action lines, in order. */
   actions: string[];
+  /** `LOG: ACL ...` lines its `log(...)` actions printed (wherever the layout put them). */
+  aclLogs?: OvnTraceAclLog[];
 }
 
 /** An action line (`next;`, `outport = "x";`, `ct_commit { ... };`, `drop;`, `output;`). */
@@ -82,6 +84,35 @@ export interface OvnTraceErrorNode extends OvnTraceNodeBase {
   kind: 'error';
 }
 
+/**
+ * What an ACL's `log(...)` action printed (ovn-trace.c `execute_log`, unchanged from 23.03 to
+ * main): `LOG: ACL name=<name|<unnamed>>, direction=IN|OUT, verdict=allow|drop|reject,
+ * severity=<level>, packet="<microflow at the ACL>"`.
+ */
+export interface OvnTraceAclLog {
+  /** The NB ACL's `name` (absent when ovn-trace printed `<unnamed>`). */
+  name?: string;
+  /** `IN` in the ingress pipeline (from-lport ACLs), `OUT` in the egress pipeline (to-lport ACLs). */
+  direction: string;
+  /** The ACL's verdict as logged: `allow`, `drop`, `reject` (`<unknown>` otherwise). */
+  verdict: string;
+  severity: string;
+  /** The packet at the ACL in OpenFlow syntax: after load balancing, so it carries the backend's `tp_dst`. */
+  packet?: string;
+  /** 1-based line of the LOG line. */
+  line: number;
+}
+
+/**
+ * The `LOG: ACL ...` line. ovn-trace makes it a transformation node without children, so the
+ * detailed format underlines it like a heading and, when it is its table's last node, prints it
+ * at the table's level; it annotates the ACL's action and never starts a branch.
+ */
+export interface OvnTraceLogNode extends OvnTraceNodeBase {
+  kind: 'log';
+  log: OvnTraceAclLog;
+}
+
 /** An OpenFlow flow printed under a table with `--ovs` (`cookie=0x..., duration=..., table=...`). */
 export interface OvnTraceOpenFlowNode extends OvnTraceNodeBase {
   kind: 'openflow';
@@ -97,6 +128,7 @@ export type OvnTraceNode =
   | OvnTraceOutputNode
   | OvnTraceCommentNode
   | OvnTraceErrorNode
+  | OvnTraceLogNode
   | OvnTraceOpenFlowNode;
 
 /** One printed format's tree. */
@@ -182,6 +214,17 @@ export interface OvnTraceDropLeaf {
   pipeline?: OvnTracePipelineRef;
   generated: boolean;
   transformations: string[];
+  /** The last ACL log of the branch at its end (the leaf table's, or the branch's in the brace formats): names the ACL even without a table. */
+  aclLog?: OvnTraceAclLog;
+}
+
+/** An ACL log met by the trace, with where it was printed. */
+export interface OvnTraceAclLogRef extends OvnTraceAclLog {
+  pipeline?: OvnTracePipelineRef;
+  /** The logging ACL's table (detailed format). */
+  table?: OvnTraceTableRef;
+  /** Inside a packet-generating transformation. */
+  generated: boolean;
 }
 
 /** A `ct_lb_mark(backends=...)` (or legacy `ct_lb(...)`) load-balancing action. */
@@ -223,6 +266,8 @@ export interface OvnTrace {
   dropLeaves: OvnTraceDropLeaf[];
   loadBalancing: OvnTraceLoadBalancing[];
   nat: OvnTraceNat[];
+  /** Every `LOG: ACL ...` of the primary section, in print order. */
+  aclLogs: OvnTraceAclLogRef[];
   errors: OvnTraceError[];
 }
 
