@@ -10,21 +10,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseOvnDetrace, parseOvnTrace } from '../../drivers/ovn/parsers/index.js';
 import type { DetraceRecord, OvnTrace, OvnTraceFormat } from '../../drivers/ovn/parsers/index.js';
-import { repoRoot } from '../helpers/paths.js';
-
-/**
- * The shared folder beside the checkout (`<repo>/../shared`; from a worktree `/work/shared`), or
- * `CNI_TRACE_SHARED` when set. Fails loudly when none exists: the corpus is part of the test
- * suite, and a missing one must not pass as "nothing to check".
- */
-function sharedCorpusDir(): string {
-  const candidates = [process.env.CNI_TRACE_SHARED, join(repoRoot, '..', 'shared'), '/work/shared'].filter((c): c is string => Boolean(c));
-  for (const c of candidates) {
-    const dir = join(c, 'corpora', 'upstream');
-    if (existsSync(join(dir, 'manifest.json'))) return dir;
-  }
-  throw new Error(`upstream corpus not found: looked for corpora/upstream/manifest.json under ${candidates.join(', ')} (set CNI_TRACE_SHARED to the shared folder)`);
-}
+import { upstreamCorpusDir } from '../helpers/upstream-corpus.js';
 
 interface TraceExpect {
   verdict: 'forwarded' | 'dropped' | 'error';
@@ -44,7 +30,7 @@ interface ManifestCase {
   expect: TraceExpect | DetraceExpect;
 }
 
-const dir = sharedCorpusDir();
+const dir = upstreamCorpusDir();
 const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as { cases: ManifestCase[] };
 const traceCases = manifest.cases.filter((c) => c.tool === 'ovn-trace');
 const detraceCases = manifest.cases.filter((c) => c.tool === 'ovn-detrace');
