@@ -293,6 +293,7 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     ...(flags['dropped-only'] === true ? { droppedOnly: true } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(flags['skip-detrace'] === true ? { skipDetrace: true } : {}),
+    ...(flags['all-backends'] === true ? { allBackends: true } : {}),
     ...(cni !== undefined ? { cni } : {}),
     ...(Object.keys(options).length ? { options } : {}),
   });

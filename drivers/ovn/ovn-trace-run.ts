@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { TraceContext } from '../../core/driver.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
-import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
+import type { Leg, ResolvedEndpoint, TracedBackend, TraceRequest } from '../../core/model.js';
 import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
 import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
@@ -291,15 +291,40 @@ export class OvnTraceRun {
     this.podLabels.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod.metadata?.labels ?? {});
   }
 
-  /** The first ready backend that is a pod (what a connection would most plausibly hit). */
+  /**
+   * The backend to follow: the one the request pins (a trace of every backend pins each in
+   * turn), else the first ready pod endpoint in EndpointSlice order. OVN's load balancer picks
+   * a backend per connection (`ct_lb_mark` / a dp_hash select group), so no single one is "the"
+   * backend; the trace says which it followed and why (a `backend` event).
+   */
   private chooseBackend(service: OvnServiceTarget) {
     const ready = service.backends.filter((b) => b.ready && b.pod);
+    const svc = `${service.namespace}/${service.name}`;
+    const pinned = this.request.backend;
+    if (pinned) {
+      const found = service.backends.find((b) => b.ip === pinned.ip && (pinned.port === undefined || b.port === undefined || b.port === pinned.port));
+      if (!found) throw new InvalidArgumentError('backend', `${pinned.ip}${pinned.port !== undefined ? `:${pinned.port}` : ''} is not an endpoint of service ${svc} (endpoints: ${service.backends.map((b) => b.ip).join(', ') || 'none'})`);
+      if (!found.ready) this.warn(`backend ${found.ip} of service ${svc} is not ready: its load balancer does not send new connections to it`);
+      if (!found.pod) this.warn(`backend ${found.ip} of service ${svc} is not a pod: only the load balancer's choice is traced`);
+      this.announceBackend(found, 'pinned-load-balancer', `pinned by the request (one of ${ready.length} ready endpoints); ovn-trace follows the load balancer with --lb-dst set to it, the OVS traces go to the backend pod directly`);
+      return found;
+    }
     if (!ready.length) {
-      this.warn(`service ${service.namespace}/${service.name} has no ready pod endpoints${service.backends.length ? ` (${service.backends.length} not ready)` : ''}`);
+      this.warn(`service ${svc} has no ready pod endpoints${service.backends.length ? ` (${service.backends.length} not ready)` : ''}`);
       return undefined;
     }
-    this.log(2, `using backend ${ready[0]!.pod!.namespace}/${ready[0]!.pod!.name} (${ready[0]!.ip}:${ready[0]!.port ?? ''}) of service ${service.namespace}/${service.name} (${ready.length} ready)`);
-    return ready[0];
+    const chosen = ready[0]!;
+    this.log(2, `using backend ${chosen.pod!.namespace}/${chosen.pod!.name} (${chosen.ip}:${chosen.port ?? ''}) of service ${svc} (${ready.length} ready)`);
+    this.announceBackend(
+      chosen,
+      'pinned-load-balancer',
+      `the first ready endpoint of ${ready.length} in the EndpointSlices: OVN's load balancer picks a backend per connection, so ovn-trace is pinned to this one with --lb-dst${ready.length > 1 ? '; --all-backends traces each' : ''}`,
+    );
+    return chosen;
+  }
+
+  private announceBackend(b: OvnServiceTarget['backends'][number], method: TracedBackend['method'], why: string): void {
+    this.send({ type: 'backend', backend: { ip: b.ip, ...(b.port !== undefined ? { port: b.port } : {}), ...(b.pod ? { pod: b.pod } : {}), ...(b.node ? { node: b.node } : {}), method, why } });
   }
 
   private planEndpoint(ep: OvnPodEndpoint): PlanEndpoint {
