@@ -83,4 +83,18 @@ test('--all-backends: one Traceflow per backend pod, 2 of 3 reachable, exit 1, a
   assert.match(one.stdout, /Verdict: delivered — delivered to 1 of 1 backend\n$/);
 });
 
+test('OVS detail: each conntrack recirculation of the Service packet gets its derived state (+dnat after EndpointDNAT)', async () => {
+  const r = await cli(['-S', 'frontend/client', '--service', 'solo', '--dst-namespace', 'mixed', '--tcp', '--dst-port', '80', '--loglevel', '2', '-o', 'json']);
+  const result = JSON.parse(r.stdout) as TraceResult;
+  const sender = result.legs.find((l) => l.id === 'ofproto/trace/antrea-worker')!;
+  assert.is(sender.verdict, 'delivered');
+  const resumed = (sender.rawOutput ?? '').split('\n').filter((l) => /^recirc\(0x[0-9a-f]+\) - resume conntrack/.test(l));
+  assert.ok(resumed.length >= 2, resumed.join(' | '));
+  assert.ok(resumed.every((l) => !l.includes('default')), resumed.join(' | '));
+  // The second is after ct(commit,...,nat(dst=<endpoint>)): a new, destination-translated connection.
+  assert.match(resumed[1]!, /ct_state=(?=.*new)(?=.*dnat)(?=.*trk)/);
+  const argv = sender.command!.argv;
+  assert.equal(argv.filter((a, i) => argv[i - 1] === '--ct-next'), ['new,trk', 'dnat,new,trk']);
+});
+
 test.run();
