@@ -28,6 +28,12 @@ export interface TraceOptions {
   scope?: TraceScope;
 }
 
+/**
+ * How many backends of `allBackends` are traced at once: Antrea runs at most 15 Traceflows at a
+ * time (one dataplane tag each), and every OVN backend run execs into the nodes.
+ */
+const BACKEND_CONCURRENCY = 8;
+
 /** Grace added to the request timeout for the core's own deadline, so drivers report theirs first. */
 const DEADLINE_GRACE_MS = 15_000;
 
@@ -242,8 +248,12 @@ async function traceEveryBackend(request: TraceRequest, context: TraceContext, k
     }
   };
   try {
+    let running = 0;
+    const waiting: Array<() => void> = [];
     const runs = await Promise.all(
       backends.map(async (backend, i) => {
+        if (running >= BACKEND_CONCURRENCY) await new Promise<void>((go) => waiting.push(go));
+        running++;
         const label = backendLabel(backend);
         const prefix = `backend-${i + 1}/`;
         const { allBackends: _all, ...single } = request;
@@ -272,6 +282,8 @@ async function traceEveryBackend(request: TraceRequest, context: TraceContext, k
           out(i, { type: 'log', level: 0, message: `${label}: the trace failed: ${e.message}`, warning: true });
           return { backend, error: e };
         } finally {
+          running--;
+          waiting.shift()?.();
           done(i);
         }
       }),
