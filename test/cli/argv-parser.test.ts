@@ -107,6 +107,7 @@ test('--all-backends (and Go-flag -all-backends) sets the request option', () =>
     assert.is(inv.request.allBackends, true);
   }
   assert.is(invocation(['--src', 'client', '--service', 'web', '--tcp']).request.allBackends, undefined);
+  assert.throws(() => invocation(['-S', 'ns/client', '-D', 'ns/web', '--all-backends', '--antctl', '-o', 'yaml']), /antctl output shows one Traceflow/);
 });
 
 test.run();
