@@ -4,7 +4,19 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseOfprotoTrace } from '../../../drivers/ovs-common/index.js';
 import { checkCtStates, committedZones, conntrackActions, conntrackSteps, derivedCtStates } from '../../../drivers/ovs-common/conntrack-states.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadCapture } from '../helpers/captured-fixture.js';
+import { repoRoot } from '../../helpers/paths.js';
+
+/** The shared upstream corpus: `<repo>/../shared`, else /work/shared; missing is a failure, not a skip. */
+function upstreamCorpus(): string {
+  for (const base of [join(repoRoot, '..', 'shared'), join(repoRoot, '..', '..', 'shared'), '/work/shared']) {
+    const dir = join(base, 'corpora', 'upstream');
+    if (existsSync(dir)) return dir;
+  }
+  throw new Error(`the upstream corpus (shared/corpora/upstream) is missing next to ${repoRoot}`);
+}
 
 const parse = (name: string) => {
   const run = loadCapture('ovs', name);
@@ -53,6 +65,28 @@ test('a new connection: trk,new in every zone, snat where the gateway router tra
     'est,rpl,trk',
     'new,trk',
   ]);
+});
+
+test('upstream corpus: every conntrack resumption is tied to its ct action; new-connection traces settle', () => {
+  const root = upstreamCorpus();
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) walk(join(dir, e.name));
+      else if (e.name.endsWith('.txt')) files.push(join(dir, e.name));
+    }
+  };
+  walk(root);
+  const withCt = files.filter((f) => readFileSync(f, 'utf8').includes('resume conntrack'));
+  assert.ok(withCt.length >= 5, `expected upstream ofproto/traces with conntrack, found ${withCt.length}`);
+  for (const f of withCt) {
+    const t = parseOfprotoTrace(readFileSync(f, 'utf8'));
+    const steps = conntrackSteps(t);
+    assert.ok(steps.length > 0, f);
+    assert.ok(steps.every((s) => s.action.recirculationId !== undefined), `${f}: a resumption without its ct(...) action`);
+    // These traces follow a first packet with OVS's default trk,new and no translation on the way.
+    if (steps.every((s) => !s.action.translates)) assert.ok(checkCtStates(t, { kind: 'new' }).settled, f);
+  }
 });
 
 test.run();
