@@ -37,6 +37,7 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'tcp-flags', type: 'string', arg: 'FLAGS', help: 'TCP flags as a number (2) or names (SYN,ACK); default SYN', group: 'packet' },
   { name: 'addr-family', type: 'string', arg: 'ip4|ip6', help: 'address family (default ip4)', group: 'packet' },
   { name: 'flow', short: 'f', type: 'string', arg: 'FLOW', help: 'antctl style packet, e.g. "tcp,tcp_dst=80" or "ipv6,udp,udp_dst=53"', group: 'packet' },
+  { name: 'all-backends', type: 'boolean', help: 'with --service: trace every ready endpoint of the Service, a verdict per backend (exit 0 only if all are reachable)', group: 'mode' },
   { name: 'live-traffic', short: 'L', type: 'boolean', help: 'trace the first real packet of a new matching connection (Antrea)', group: 'mode' },
   { name: 'dropped-only', type: 'boolean', help: 'with --live-traffic: capture only a dropped packet', group: 'mode' },
   { name: 'timeout', short: 't', type: 'string', arg: 'SECONDS', help: 'give up after this long (seconds, or 30s/2m; Antrea 1-300, default 20)', group: 'mode' },

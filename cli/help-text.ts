@@ -37,9 +37,11 @@ export function helpText(program = 'cni-trace'): string {
     `  ${program} -S frontend/client -D backend/db -f "tcp,tcp_dst=5432"            # antctl spelling`,
     `  ${program} -S frontend/client -D backend/web -L --dropped-only -t 60s          # Antrea live traffic`,
     `  ${program} --src client --dst-ip 8.8.8.8 --udp --dst-port 53 -o json`,
+    `  ${program} --src client --service web --dst-namespace backend --tcp --dst-port 80 --all-backends   # every ready endpoint`,
     `  kubectl cni-trace --src client --dst web --tcp --dst-port 80 --cni ovn-kubernetes`,
     '',
-    'Exit codes: 0 delivered; 1 not delivered (dropped, rejected, a failed leg, inconclusive);',
+    'Exit codes: 0 delivered (with --all-backends: to every ready backend);',
+    '            1 not delivered (dropped, rejected, a failed leg, inconclusive; with --all-backends: any backend);',
     '            2 bad usage or input; 3 runtime error (cluster unreachable, forbidden, tool missing, timeout);',
     '            130 interrupted (resources the trace created are deleted first).',
   );

@@ -266,6 +266,9 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   if (flags.antctl === true && output !== 'yaml' && output !== 'json') {
     throw new InvalidArgumentError('antctl', `antctl-compatible output needs -o yaml or -o json (got ${output})`);
   }
+  if (flags.antctl === true && flags['all-backends'] === true) {
+    throw new InvalidArgumentError('antctl', 'antctl output shows one Traceflow; --all-backends runs one per backend (use -o yaml or -o json without --antctl)');
+  }
   const levelFlag = str(flags, 'loglevel') ?? '0';
   if (!/^\d$/.test(levelFlag)) throw new InvalidArgumentError('loglevel', `"${levelFlag}" is not a level from 0 to 9 (0 summary, 2 flows, 5 debug)`);
   const color = isTty && flags['no-color'] !== true && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') && env.TERM !== 'dumb';
@@ -293,6 +296,7 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     ...(flags['dropped-only'] === true ? { droppedOnly: true } : {}),
     ...(timeoutSeconds !== undefined ? { timeoutSeconds } : {}),
     ...(flags['skip-detrace'] === true ? { skipDetrace: true } : {}),
+    ...(flags['all-backends'] === true ? { allBackends: true } : {}),
     ...(cni !== undefined ? { cni } : {}),
     ...(Object.keys(options).length ? { options } : {}),
   });

@@ -1,4 +1,4 @@
-import type { Leg, LegDirection, NativeResult, Observation, ResolvedEndpoint, TraceRequest, TraceResult } from './model.js';
+import type { Leg, LegDirection, NativeResult, Observation, ResolvedEndpoint, TracedBackend, TraceRequest, TraceResult } from './model.js';
 
 /** Log levels of the product: 0 summary, 2 flow detail, 5 debug. Any number 0-9 is accepted. */
 export type LogLevel = number;
@@ -62,7 +62,8 @@ export type TraceEvent = StartedEvent | ResolvedEvent | LegStartedEvent | Observ
 /**
  * What a driver emits. The core adds `started` and `finished`; a driver may emit a `verdict` to
  * decide the overall outcome itself (otherwise the core combines its decisive legs), and a
- * `native` event to attach the CNI's raw answer to the result ({@link TraceResult.native}).
+ * `native` event to attach the CNI's raw answer to the result ({@link TraceResult.native}). For
+ * a Service destination a driver says which backend it traced and why with a `backend` event.
  */
 export type DriverEvent =
   | ResolvedEvent
@@ -71,4 +72,5 @@ export type DriverEvent =
   | LegFinishedEvent
   | LogEvent
   | { type: 'verdict'; verdict: TraceResult['verdict']; reason: string; drop?: TraceResult['drop'] }
-  | { type: 'native'; native: NativeResult };
+  | { type: 'native'; native: NativeResult }
+  | { type: 'backend'; backend: TracedBackend };

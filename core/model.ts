@@ -78,6 +78,59 @@ export interface TraceRequest {
   cni?: string;
   /** Driver-specific options (e.g. `{ ovnNamespace: 'openshift-ovn-kubernetes' }`). */
   options?: Record<string, unknown>;
+  /**
+   * Service destination only: trace every ready endpoint of the Service (from its
+   * EndpointSlices), one trace per backend, instead of the one backend a trace follows by default.
+   * The verdict is `delivered` only when every backend is reachable.
+   */
+  allBackends?: boolean;
+  /** Service destination only: trace this endpoint of the Service (what `allBackends` does per backend). */
+  backend?: ServiceBackend;
+}
+
+/** One endpoint of a Service, as its EndpointSlices list it. */
+export interface ServiceBackend {
+  ip: string;
+  /** The endpoint port of the traced Service port (the targetPort the backend listens on). */
+  port?: number;
+  /** The endpoint's pod (`targetRef`), when it is one. */
+  pod?: { namespace: string; name: string };
+  node?: string;
+}
+
+/**
+ * How a trace reached the backend it followed: through the Service with the load balancer left
+ * to choose (`load-balancer`), through the Service with the choice pinned (`pinned-load-balancer`:
+ * OVN `ovn-trace --lb-dst`), or straight to the backend as the destination (`backend-as-destination`:
+ * Antrea, whose Traceflow cannot pin a Service's endpoint).
+ */
+export type BackendMethod = 'load-balancer' | 'pinned-load-balancer' | 'backend-as-destination';
+
+/** The backend one trace of a Service followed, and why that one. */
+export interface TracedBackend extends ServiceBackend {
+  method: BackendMethod;
+  /** Why this backend, in words (e.g. "the first ready endpoint of 3; OVN's load balancer picks one per connection"). */
+  why: string;
+}
+
+/** The outcome of one backend of a Service trace. */
+export interface BackendResult extends TracedBackend {
+  verdict: Verdict;
+  reason: string;
+  drop?: DropAttribution;
+  /** Ids of the legs that traced this backend (in {@link TraceResult.legs}). */
+  legIds: string[];
+}
+
+/** What a Service trace says about the Service's backends. */
+export interface ServiceBackendsResult {
+  service: ServiceRef;
+  /** `one`: the default (a single backend was traced); `all`: every ready endpoint (`allBackends`). */
+  mode: 'one' | 'all';
+  /** Ready endpoints the EndpointSlices list for the traced port and family (absent when they could not be read). */
+  ready?: number;
+  /** One entry per traced backend. */
+  results: BackendResult[];
 }
 
 /**
@@ -204,6 +257,8 @@ export interface Leg {
   rawOutput?: string;
   durationMs: number;
   warnings?: string[];
+  /** For a trace of every backend of a Service: the backend this leg belongs to (`namespace/pod` or IP). */
+  backend?: string;
   /**
    * How the summary (log level 0) shows this leg: one "indicates success/failure" line
    * (ovnkube-trace style, the default) or its observations as a tree (NSX/Traceflow style).
@@ -251,4 +306,6 @@ export interface TraceResult {
   durationMs: number;
   /** The CNI's raw answer, when the driver provides one (set by a driver's `native` event). */
   native?: NativeResult;
+  /** For a Service destination: which backend(s) were traced, why, and each one's verdict. */
+  backends?: ServiceBackendsResult;
 }

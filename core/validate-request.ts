@@ -71,6 +71,25 @@ function checkDestination(destination: DestinationEndpoint | undefined, request:
   }
 }
 
+/** `allBackends` and a pinned `backend` need a Service destination, and exclude each other. */
+function checkBackends(request: TraceRequest): void {
+  if (request.allBackends !== undefined && typeof request.allBackends !== 'boolean') throw new InvalidArgumentError('all-backends', 'must be true or false');
+  if (request.allBackends && request.destination.kind !== 'service') {
+    throw new InvalidArgumentError('all-backends', 'needs a Service destination (--service); a pod or IP destination has one backend');
+  }
+  if (request.allBackends && request.mode === 'live') {
+    throw new InvalidArgumentError('all-backends', 'cannot be used with --live-traffic: a live packet goes to the one backend its connection was balanced to');
+  }
+  if (request.allBackends && typeof request.options?.traceflow === 'string') {
+    throw new InvalidArgumentError('all-backends', 'cannot be used with --traceflow: an existing Traceflow has already followed one backend');
+  }
+  if (request.backend === undefined) return;
+  if (request.allBackends) throw new InvalidArgumentError('all-backends', 'traces every backend; it cannot be combined with one pinned backend');
+  if (request.destination.kind !== 'service') throw new InvalidArgumentError('backend', 'a pinned backend needs a Service destination');
+  checkIp('backend', request.backend.ip, request.packet.family);
+  checkPort('backend', request.backend.port);
+}
+
 /**
  * Validates a normalized request. Every failure is an InvalidArgumentError naming the argument
  * in its CLI spelling, raised before anything is created in the cluster.
@@ -106,6 +125,7 @@ export function validateTraceRequest(request: TraceRequest): void {
   }
   checkSource(request.source, request);
   checkDestination(request.destination, request);
+  checkBackends(request);
   if (request.destination.kind === 'ip' && request.source?.kind === 'ip' && request.source.ip === request.destination.ip) {
     throw new InvalidArgumentError('dst-ip', 'source and destination are the same address');
   }

@@ -94,7 +94,9 @@ export function legSentence(leg: Pick<Leg, 'tool' | 'description' | 'verdict'>, 
  * The words after `Verdict: <verdict>`: the drop (naming its policy) for a blocked packet, the
  * result's reason for any other outcome but a plain delivery, where the reason adds nothing.
  */
-export function verdictDetail(result: Pick<TraceResult, 'verdict' | 'reason' | 'drop'>): string | undefined {
+export function verdictDetail(result: Pick<TraceResult, 'verdict' | 'reason' | 'drop' | 'backends'>): string | undefined {
+  // Every backend traced: the count of reachable ones and what stopped the others.
+  if (result.backends?.mode === 'all') return result.reason.trim() || undefined;
   if ((result.verdict === 'dropped' || result.verdict === 'rejected') && result.drop) return dropSummary(result.drop);
   if (result.verdict === 'delivered') return undefined;
   return result.reason.trim() || undefined;

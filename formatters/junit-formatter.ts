@@ -9,6 +9,7 @@ import type { Leg, TraceResult } from '../core/model.js';
 import { sanitize } from './ansi.js';
 import { dropSummary, legEndpointNames, legSentence, policyLabel, shellJoin, toolLabel, traceTitle, verdictDetail } from './describe.js';
 import { isDropHop } from './text-sections.js';
+import { backendLabel } from '../core/service-backends.js';
 
 /** Characters XML 1.0 cannot carry at all (lone surrogates, U+FFFE/U+FFFF). */
 const XML_ILLEGAL = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|[\uFFFE\uFFFF]/g;
@@ -58,7 +59,7 @@ function testcase(result: TraceResult, leg: Leg): Record<string, unknown> {
   const tc: Record<string, unknown> = {
     $: {
       classname: xmlText(`${result.cni}.${leg.tool}`),
-      name: xmlText(`${toolLabel(leg.tool)} ${leg.description} ${ends.from} -> ${ends.to}`),
+      name: xmlText(`${leg.backend ? `[backend ${leg.backend}] ` : ''}${toolLabel(leg.tool)} ${leg.description} ${ends.from} -> ${ends.to}`),
       time: seconds(leg.durationMs),
     },
   };
@@ -90,6 +91,23 @@ function wholeTraceCase(result: TraceResult): Record<string, unknown> {
   return tc;
 }
 
+/** With `--all-backends`: one test case per backend of the Service, failing when it is not reachable. */
+function backendCases(result: TraceResult): Array<Record<string, unknown>> {
+  const b = result.backends;
+  if (!b || b.mode !== 'all') return [];
+  return b.results.map((r) => {
+    const tc: Record<string, unknown> = {
+      $: { classname: xmlText(`${result.cni}.backend`), name: xmlText(`backend ${backendLabel(r)} of service ${b.service.namespace}/${b.service.name}`), time: seconds(0) },
+    };
+    const message = xmlText(r.drop ? dropSummary(r.drop) : r.reason);
+    const body = xmlText([`${r.verdict}: ${r.reason}`, `how: ${r.method}: ${r.why}`, `legs: ${r.legIds.join(', ')}`].join('\n'));
+    if (r.verdict === 'error') tc.error = { $: { message, type: 'error' }, _: body };
+    else if (r.verdict !== 'delivered' && r.verdict !== 'left-cluster') tc.failure = { $: { message, type: r.verdict }, _: body };
+    else tc['system-out'] = body;
+    return tc;
+  });
+}
+
 /** Counts of one suite. */
 interface SuiteCounts {
   tests: number;
@@ -98,7 +116,7 @@ interface SuiteCounts {
 }
 
 function suite(result: TraceResult): { xml: Record<string, unknown>; counts: SuiteCounts } {
-  const cases = result.legs.length > 0 ? result.legs.map((leg) => testcase(result, leg)) : [wholeTraceCase(result)];
+  const cases = [...(result.legs.length > 0 ? result.legs.map((leg) => testcase(result, leg)) : [wholeTraceCase(result)]), ...backendCases(result)];
   const counts: SuiteCounts = {
     tests: cases.length,
     failures: cases.filter((c) => 'failure' in c).length,
@@ -110,6 +128,9 @@ function suite(result: TraceResult): { xml: Record<string, unknown>; counts: Sui
     { $: { name: 'reason', value: xmlText(result.reason) } },
   ];
   if (result.drop) properties.push({ $: { name: 'drop', value: xmlText(dropSummary(result.drop)) } });
+  for (const r of result.backends?.results ?? []) {
+    properties.push({ $: { name: 'backend', value: xmlText(`${backendLabel(r)}: ${r.verdict} (${r.method}: ${r.why})`) } });
+  }
   const xml: Record<string, unknown> = {
     $: {
       name: xmlText(`cni-trace ${traceTitle(result.request)}`),

@@ -3,7 +3,8 @@
  * lines). The batch renderer and the streaming renderer both assemble their output from these,
  * which is what keeps the streamed text equal to the batch text.
  */
-import type { HopAction, Leg, LegDirection, Observation, ResolvedEndpoint, TraceRequest, TraceResult, Verdict } from '../core/model.js';
+import type { BackendResult, HopAction, Leg, LegDirection, Observation, ResolvedEndpoint, TraceRequest, TraceResult, Verdict } from '../core/model.js';
+import { backendLabel } from '../core/service-backends.js';
 import { isSuccess } from '../core/verdict.js';
 import { createPainter, sanitize, type Painter, type Style } from './ansi.js';
 import { dropSummary, durationLabel, endpointLabel, legSentence, policyLabel, shellJoin, toolLabel, traceTitle, verdictDetail, type EndpointNames } from './describe.js';
@@ -278,8 +279,33 @@ export function endpointLines(ctx: TextContext, role: 'source' | 'destination', 
   return lines;
 }
 
+/**
+ * For a Service destination, which backend(s) were traced and how each fared: the one backend a
+ * trace followed and why (the default), or every ready endpoint with its verdict (`--all-backends`).
+ * Printed at every level, before the warnings.
+ */
+export function backendLines(ctx: TextContext, result: Pick<TraceResult, 'backends'>): string[] {
+  const b = result.backends;
+  if (!b) return [];
+  const svc = `${b.service.namespace}/${b.service.name}`;
+  const where = (r: BackendResult) => `${backendLabel(r)}${r.node ? ` on ${r.node}` : ''}`;
+  if (b.mode === 'one') {
+    const r = b.results[0];
+    if (!r) return [];
+    return [`${ctx.paint('Service', 'bold')} ${sanitize(svc)}: traced backend ${sanitize(where(r))} — ${sanitize(r.why)}`];
+  }
+  const lines = [`${ctx.paint('Service', 'bold')} ${sanitize(svc)}: ${b.results.length} of ${b.ready ?? b.results.length} ready backend${b.results.length === 1 ? '' : 's'} traced (--all-backends)`];
+  for (const r of b.results) {
+    const v = verdictStyle(r.verdict);
+    const detail = isSuccess(r.verdict) ? '' : ` — ${r.drop && (r.verdict === 'dropped' || r.verdict === 'rejected') ? dropSummary(r.drop) : r.reason}`;
+    lines.push(`  ${ctx.paint(v.symbol, v.style)} ${sanitize(where(r))}: ${ctx.paint(r.verdict, v.style)}${sanitize(detail)}`);
+    if (ctx.level >= PATH_LEVEL) lines.push(`      ${ctx.paint('how:', 'dim')} ${sanitize(`${r.method}: ${r.why}`)}${r.legIds.length ? ctx.paint(` (legs ${r.legIds[0]} …)`, 'dim') : ''}`);
+  }
+  return lines;
+}
+
 /** `Verdict: dropped — <drop naming the policy>`; the last line of every text output. */
-export function verdictLine(ctx: TextContext, result: Pick<TraceResult, 'verdict' | 'reason' | 'drop'>): string {
+export function verdictLine(ctx: TextContext, result: Pick<TraceResult, 'verdict' | 'reason' | 'drop' | 'backends'>): string {
   const detail = verdictDetail(result);
   const v = verdictStyle(result.verdict);
   return `${ctx.paint('Verdict:', 'bold')} ${ctx.paint(result.verdict, v.style, 'bold')}${detail ? ` — ${sanitize(detail)}` : ''}`;
@@ -293,6 +319,7 @@ export function closingLines(ctx: TextContext, result: TraceResult): string[] {
     const legs = `${result.legs.length} leg${result.legs.length === 1 ? '' : 's'}`;
     lines.push(ctx.paint(`trace took ${durationLabel(result.durationMs)} (started ${result.startedAt}, ${legs})`, 'dim'));
   }
+  lines.push(...backendLines(ctx, result));
   for (const w of result.warnings) lines.push(ctx.paint(`warning: ${sanitize(w)}`, 'yellow'));
   lines.push(verdictLine(ctx, result));
   return lines;

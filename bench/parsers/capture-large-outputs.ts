@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalCommandRunner } from '../../core/runner/local-command-runner.js';
-import { detraceArgv, ofprotoTraceArgv, ovnTraceArgv } from '../../drivers/ovn/legs/leg-plan.js';
+import { detraceArgv, logicalConntrackStages, ofprotoTraceArgv, ovnTraceArgv } from '../../drivers/ovn/legs/leg-plan.js';
 import { containerEnv, nodeExecWrap } from '../../lab/ovn/node-exec-environment.js';
 import { startBenchLab } from '../harness/bench-lab.js';
 import { generateScenario, type ScenarioSize } from '../scale/generate-scenario.js';
@@ -45,7 +45,7 @@ export async function captureLargeOutputs(quick: boolean, saveDir?: string): Pro
     if (!pod) throw new Error('no suitable pod in the capture scenario');
     const ip = pod.ips[0]!.split('/')[0]!;
     const microflow = `inport=="${pod.ifaceId}" && eth.src==${pod.mac} && eth.dst==ff:ff:ff:ff:ff:ff && ip4.src==${ip} && ip4.dst==255.255.255.255 && ip.ttl==64 && udp.src==68 && udp.dst==67`;
-    const ovnArgv = ovnTraceArgv({ datapath: node.name, microflow, ct: 'new' });
+    const ovnArgv = ovnTraceArgv({ datapath: node.name, microflow, ct: { state: 'new', count: logicalConntrackStages({ switches: 1 }) } });
     const ofArgv = ofprotoTraceArgv(`in_port=${pod.name},udp,dl_src=${pod.mac},dl_dst=ff:ff:ff:ff:ff:ff,nw_src=${ip},nw_dst=255.255.255.255,nw_ttl=64,udp_src=68,udp_dst=67`);
     const [ovn, of] = await Promise.all([runner.run({ argv: ovnArgv, timeoutMs: 120_000 }), runner.run({ argv: ofArgv, timeoutMs: 120_000 })]);
     if (ovn.exitCode !== 0 || of.exitCode !== 0) throw new Error(`capture failed: ovn-trace exit ${ovn.exitCode} ${ovn.stderr}; ofproto/trace exit ${of.exitCode} ${of.stderr}`);

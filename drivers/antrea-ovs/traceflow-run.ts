@@ -42,6 +42,22 @@ export interface TraceflowRunOptions {
 
 const DEFAULT_GRACE_MS = 11_000;
 
+/**
+ * A request whose Service backend is pinned (`request.backend`, one trace per backend of
+ * `--all-backends`), rewritten with that backend as the destination on its endpoint port: the
+ * Traceflow CRD has no field that forces AntreaProxy's choice for a Service destination.
+ */
+export function backendAsDestination(request: TraceRequest): TraceRequest {
+  const b = request.backend;
+  if (!b || request.destination.kind !== 'service') return request;
+  const { backend: _pinned, ...rest } = request;
+  return {
+    ...rest,
+    destination: b.pod ? { kind: 'pod', namespace: b.pod.namespace, name: b.pod.name } : { kind: 'ip', ip: b.ip },
+    packet: { ...request.packet, ...(b.port !== undefined && request.packet.protocol !== 'icmp' ? { dstPort: b.port } : {}) },
+  };
+}
+
 /** One Traceflow-based trace. */
 export class TraceflowRun {
   private readonly seenIds = new Map<string, number>();
@@ -55,12 +71,20 @@ export class TraceflowRun {
   private createdAt = performance.now();
   private isolation: Promise<IsolationFacts | undefined> | undefined;
 
+  /** The request as the Traceflow is built from it (a pinned Service backend becomes the destination). */
+  private readonly request: TraceRequest;
+  /** The request as given (a Service destination stays a Service). */
+  private readonly asked: TraceRequest;
+
   constructor(
-    private readonly request: TraceRequest,
+    request: TraceRequest,
     private readonly ctx: TraceContext,
     private readonly emit: (e: DriverEvent) => void,
     private readonly options: TraceflowRunOptions = {},
-  ) {}
+  ) {
+    this.asked = request;
+    this.request = backendAsDestination(request);
+  }
 
   private warn(message: string): void {
     this.emit({ type: 'log', level: 0, message, warning: true });
@@ -157,7 +181,42 @@ export class TraceflowRun {
       await runOvsDetail(final, request, ctx, this.emit, this.options.ovsDetail ?? {});
     }
     this.emit({ type: 'native', native: { kind: 'traceflow', apiVersion: client.apiVersion, object: final as unknown as Record<string, unknown> } });
+    this.announceBackend(final);
     this.emit({ type: 'verdict', verdict: outcome.verdict, reason: outcome.reason, ...(outcome.drop ? { drop: outcome.drop } : {}) });
+  }
+
+  /**
+   * For a Service destination, says which backend was traced and why: a pinned backend was the
+   * Traceflow's destination itself; otherwise AntreaProxy chose it for the injected packet, as
+   * the Traceflow's LB observation reports (`translatedDstIP`, `pod`).
+   */
+  private announceBackend(tf: Traceflow): void {
+    const asked = this.asked;
+    if (asked.destination.kind !== 'service') return;
+    const pinned = asked.backend;
+    if (pinned) {
+      this.emit({
+        type: 'backend',
+        backend: {
+          ...pinned,
+          method: 'backend-as-destination',
+          why: `traced as the Traceflow's destination ${pinned.pod ? `pod ${pinned.pod.namespace}/${pinned.pod.name}` : `IP ${pinned.ip}`}${pinned.port !== undefined ? ` on port ${pinned.port}` : ''}: a Traceflow cannot pin a Service's endpoint (spec.destination is one of a pod, a Service or an IP), so AntreaProxy's load balancing is not part of this trace`,
+        },
+      });
+      return;
+    }
+    const lb = (tf.status?.results ?? []).flatMap((r) => r.observations ?? []).find((o) => o.component === 'LB' && o.translatedDstIP);
+    if (!lb?.translatedDstIP) return;
+    const [ns, name] = (lb.pod ?? '').split('/');
+    this.emit({
+      type: 'backend',
+      backend: {
+        ip: lb.translatedDstIP,
+        ...(ns && name ? { pod: { namespace: ns, name } } : {}),
+        method: 'load-balancer',
+        why: "chosen by AntreaProxy for the injected packet (the Traceflow's LB observation); it balances each new connection, so another one may go to another backend — --all-backends traces each",
+      },
+    });
   }
 
   /** Takes a new state of the Traceflow; returns true when it is final. */

@@ -2,7 +2,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { TraceContext } from '../../core/driver.js';
 import { InvalidArgumentError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
-import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
+import type { Leg, ResolvedEndpoint, TracedBackend, TraceRequest } from '../../core/model.js';
 import type { KubeClient } from '../../core/kube/kube-client.js';
 import type { CommandOutput, CommandRunner } from '../../core/runner/command-runner.js';
 import { ShellSessionRunner } from '../../core/runner/shell-session-runner.js';
@@ -32,16 +32,36 @@ import {
 } from './discovery/node-probe.js';
 import { DetraceSession, DetraceSessionUnusableError } from './legs/detrace-session.js';
 import { evaluateDetraceLeg, evaluateOfprotoLeg, evaluateOvnTraceLeg, type EvaluatedLeg } from './legs/leg-evaluation.js';
-import { detraceLeg, ofprotoTraceArgv, ovnTraceArgv, planPodToPod, planServiceVip, type PlanEndpoint, type PlannedLeg } from './legs/leg-plan.js';
+import {
+  detraceLeg,
+  logicalConntrackStages,
+  ofprotoTraceArgv,
+  ovnTraceArgv,
+  planPodToPod,
+  planServiceVip,
+  withLogicalConntrack,
+  type LogicalConntrack,
+  type PhysicalConntrack,
+  type PlanEndpoint,
+  type PlannedLeg,
+} from './legs/leg-plan.js';
 import { receivingNodeFlow, tunnelArrivalFromTrace } from './legs/receiving-node.js';
 import { parseOfprotoTrace } from '../ovs-common/ofproto-trace-parser.js';
-import { ofprotoFlow, ovnMicroflow } from './commands/microflow.js';
+import type { OfprotoTrace } from '../ovs-common/ofproto-trace-types.js';
+import { checkCtStates, committedZones, conntrackSteps, mergeCommittedZones, type ConntrackDirection } from '../ovs-common/conntrack-states.js';
+import { ofprotoFlow, ovnMicroflow, replyPacket } from './commands/microflow.js';
 import { MGMT_OVS_INTERFACE } from './ovn-k-names.js';
 
 /** Source ports used when the request gives none (ovnkube-trace's values, kept for comparability). */
 const OVN_TRACE_SRC_PORT = 52888;
 /** How many tool runs go at once (each is one exec into a node's ovnkube-node pod). */
 const CONCURRENCY = 8;
+/**
+ * Bound on the passes that find a leg's conntrack states: each pass fixes at least one more
+ * conntrack action of the path, and no OVN path meets more than a few (two per logical switch,
+ * four per NAT router, one per load balancer); reaching it means the path keeps changing.
+ */
+const MAX_CONNTRACK_PASSES = 12;
 /** Per-command timeout; the whole trace also has the request's deadline. */
 const COMMAND_TIMEOUT_MS = 60_000;
 
@@ -287,15 +307,40 @@ export class OvnTraceRun {
     this.podLabels.set(`${pod.metadata?.namespace}/${pod.metadata?.name}`, pod.metadata?.labels ?? {});
   }
 
-  /** The first ready backend that is a pod (what a connection would most plausibly hit). */
+  /**
+   * The backend to follow: the one the request pins (a trace of every backend pins each in
+   * turn), else the first ready pod endpoint in EndpointSlice order. OVN's load balancer picks
+   * a backend per connection (`ct_lb_mark` / a dp_hash select group), so no single one is "the"
+   * backend; the trace says which it followed and why (a `backend` event).
+   */
   private chooseBackend(service: OvnServiceTarget) {
     const ready = service.backends.filter((b) => b.ready && b.pod);
+    const svc = `${service.namespace}/${service.name}`;
+    const pinned = this.request.backend;
+    if (pinned) {
+      const found = service.backends.find((b) => b.ip === pinned.ip && (pinned.port === undefined || b.port === undefined || b.port === pinned.port));
+      if (!found) throw new InvalidArgumentError('backend', `${pinned.ip}${pinned.port !== undefined ? `:${pinned.port}` : ''} is not an endpoint of service ${svc} (endpoints: ${service.backends.map((b) => b.ip).join(', ') || 'none'})`);
+      if (!found.ready) this.warn(`backend ${found.ip} of service ${svc} is not ready: its load balancer does not send new connections to it`);
+      if (!found.pod) this.warn(`backend ${found.ip} of service ${svc} is not a pod: only the load balancer's choice is traced`);
+      this.announceBackend(found, 'pinned-load-balancer', `pinned by the request (one of ${ready.length} ready endpoints); ovn-trace follows the load balancer with --lb-dst set to it, the OVS traces go to the backend pod directly`);
+      return found;
+    }
     if (!ready.length) {
-      this.warn(`service ${service.namespace}/${service.name} has no ready pod endpoints${service.backends.length ? ` (${service.backends.length} not ready)` : ''}`);
+      this.warn(`service ${svc} has no ready pod endpoints${service.backends.length ? ` (${service.backends.length} not ready)` : ''}`);
       return undefined;
     }
-    this.log(2, `using backend ${ready[0]!.pod!.namespace}/${ready[0]!.pod!.name} (${ready[0]!.ip}:${ready[0]!.port ?? ''}) of service ${service.namespace}/${service.name} (${ready.length} ready)`);
-    return ready[0];
+    const chosen = ready[0]!;
+    this.log(2, `using backend ${chosen.pod!.namespace}/${chosen.pod!.name} (${chosen.ip}:${chosen.port ?? ''}) of service ${svc} (${ready.length} ready)`);
+    this.announceBackend(
+      chosen,
+      'pinned-load-balancer',
+      `the first ready endpoint of ${ready.length} in the EndpointSlices: OVN's load balancer picks a backend per connection, so ovn-trace is pinned to this one with --lb-dst${ready.length > 1 ? '; --all-backends traces each' : ''}`,
+    );
+    return chosen;
+  }
+
+  private announceBackend(b: OvnServiceTarget['backends'][number], method: TracedBackend['method'], why: string): void {
+    this.send({ type: 'backend', backend: { ip: b.ip, ...(b.port !== undefined ? { port: b.port } : {}), ...(b.pod ? { pod: b.pod } : {}), ...(b.node ? { node: b.node } : {}), method, why } });
   }
 
   private planEndpoint(ep: OvnPodEndpoint): PlanEndpoint {
@@ -392,31 +437,55 @@ export class OvnTraceRun {
     return legs;
   }
 
-  /** Beyond ovnkube-trace: the destination node's OVS pipeline, from its tunnel port. */
-  private receivingLegs(src: PlanEndpoint, dst: PlanEndpoint, dstPort: number | undefined, skipDetrace: boolean): RunnableLeg[] {
-    const probe = this.probes.get(dst.node);
-    const tunnel = probe && src.nodeIp ? tunnelTo(probe, src.nodeIp) : undefined;
-    if (!tunnel) this.warn(`node ${dst.node}: no tunnel interface towards ${src.node} (${src.nodeIp ?? 'unknown IP'}); the receiving-node OVS trace is skipped`);
-    const packet: OvnPacket = { ...this.basePacket(dstPort), srcIp: src.ip, dstIp: dst.ip, srcMac: src.mac, dstMac: dst.mac };
-    const leg: RunnableLeg = {
-      id: 'ofproto-forward-remote',
-      tool: 'ovs-appctl ofproto/trace',
-      direction: 'forward',
-      description: '(remote) source pod to destination pod',
-      from: src.name,
-      to: dst.name,
-      node: dst.node,
-      argv: [],
-      decisive: Boolean(tunnel),
-      expect: { kind: 'ofproto-output', ...(dst.ofport !== undefined ? { ofport: dst.ofport } : {}) },
-      after: ['ofproto-forward'],
-      receiving: { fromLeg: 'ofproto-forward', ...(tunnel ? { tunnelPort: tunnel.name } : {}), ...(src.nodeIp ? { srcNodeIp: src.nodeIp } : {}), ...(dst.nodeIp ? { dstNodeIp: dst.nodeIp } : {}), packet },
+  /**
+   * Beyond ovnkube-trace: each receiving node's OVS pipeline, from its tunnel port — the
+   * destination's node for the forward packet, and the source's node for the reply (where the
+   * source pod's own ingress ACLs see it, so an isolated source is checked physically too).
+   */
+  private receivingLegs(src: PlanEndpoint, dst: PlanEndpoint, dstPort: number | undefined, skipDetrace: boolean, idPrefix = ''): RunnableLeg[] {
+    const forwardPacket: OvnPacket = { ...this.basePacket(dstPort), srcIp: src.ip, dstIp: dst.ip, srcMac: src.mac, dstMac: dst.mac };
+    const words = (w: string) => (idPrefix ? `${w} (${idPrefix.replace(/-$/, '')})` : w);
+    const receiving = (opts: { id: string; direction: 'forward' | 'reply'; description: string; from: PlanEndpoint; to: PlanEndpoint; fromLeg: string; packet: OvnPacket; physicalCt: PhysicalConntrack }): RunnableLeg[] => {
+      const { from, to } = opts;
+      const probe = this.probes.get(to.node);
+      const tunnel = probe && from.nodeIp ? tunnelTo(probe, from.nodeIp) : undefined;
+      if (!tunnel) this.warn(`node ${to.node}: no tunnel interface towards ${from.node} (${from.nodeIp ?? 'unknown IP'}); the receiving-node OVS trace ${opts.description} is skipped`);
+      const leg: RunnableLeg = {
+        id: opts.id,
+        tool: 'ovs-appctl ofproto/trace',
+        direction: opts.direction,
+        description: opts.description,
+        from: from.name,
+        to: to.name,
+        node: to.node,
+        argv: [],
+        decisive: Boolean(tunnel),
+        expect: { kind: 'ofproto-output', ...(to.ofport !== undefined ? { ofport: to.ofport } : {}) },
+        after: [opts.fromLeg],
+        receiving: { fromLeg: opts.fromLeg, ...(tunnel ? { tunnelPort: tunnel.name } : {}), ...(from.nodeIp ? { srcNodeIp: from.nodeIp } : {}), ...(to.nodeIp ? { dstNodeIp: to.nodeIp } : {}), packet: opts.packet },
+        physicalCt: opts.physicalCt,
+      };
+      return skipDetrace ? [leg] : [leg, detraceLeg(leg)];
     };
-    return skipDetrace ? [leg] : [leg, detraceLeg(leg)];
+    return [
+      ...receiving({ id: `${idPrefix}ofproto-forward-remote`, direction: 'forward', description: words('(remote) source pod to destination pod'), from: src, to: dst, fromLeg: `${idPrefix}ofproto-forward`, packet: forwardPacket, physicalCt: { kind: 'new' } }),
+      ...receiving({
+        id: `${idPrefix}ofproto-reply-remote`,
+        direction: 'reply',
+        description: words('(remote) reply destination pod to source pod'),
+        from: dst,
+        to: src,
+        fromLeg: `${idPrefix}ofproto-reply`,
+        packet: replyPacket(forwardPacket, dst.mac, src.mac),
+        // The forward packet's conntrack on the source's node is the sending trace's.
+        physicalCt: { kind: 'reply', committedBy: [`${idPrefix}ofproto-forward`] },
+      }),
+    ];
   }
 
   private vipOnlyLeg(src: PlanEndpoint, service: OvnServiceTarget): RunnableLeg {
     const pkt: OvnPacket = { ...this.basePacket(service.port), srcIp: src.ip, dstIp: service.clusterIp, srcMac: src.mac, dstMac: src.gatewayMac };
+    const ct: LogicalConntrack = { state: 'new', count: logicalConntrackStages({ switches: 1, loadBalancer: true }) };
     return {
       id: 'ovn-service-vip',
       tool: 'ovn-trace',
@@ -425,13 +494,17 @@ export class OvnTraceRun {
       from: src.name,
       to: service.name,
       node: src.node,
-      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct }),
       decisive: true,
+      logicalCt: ct,
     };
   }
 
   private planToIp(src: PlanEndpoint, ip: string, skipDetrace: boolean): RunnableLeg[] {
     const pkt: OvnPacket = { ...this.basePacket(this.request.packet.dstPort), srcIp: src.ip, dstIp: ip, srcMac: src.mac, dstMac: src.gatewayMac };
+    // Out of the cluster: the node switch, then (shared gateway) the join and external switches
+    // and the gateway router's NAT stages; the run adds values if the path has more.
+    const ct: LogicalConntrack = { state: 'new', count: logicalConntrackStages({ switches: 3, natRouters: 1 }) };
     const ovn: RunnableLeg = {
       id: 'ovn-forward',
       tool: 'ovn-trace',
@@ -440,9 +513,10 @@ export class OvnTraceRun {
       from: src.name,
       to: ip,
       node: src.node,
-      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct }),
       decisive: true,
       leavesCluster: true,
+      logicalCt: ct,
     };
     const of: RunnableLeg = {
       id: 'ofproto-forward',
@@ -455,6 +529,7 @@ export class OvnTraceRun {
       argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, pkt)),
       decisive: true,
       leavesCluster: true,
+      physicalCt: { kind: 'new' },
     };
     return skipDetrace ? [ovn, of] : [ovn, of, detraceLeg(of)];
   }
@@ -563,15 +638,22 @@ export class OvnTraceRun {
         }
         argv = ofprotoTraceArgv(receivingNodeFlow({ tunnelPort: leg.receiving.tunnelPort, arrival, packet: leg.receiving.packet, ...(leg.receiving.srcNodeIp ? { srcNodeIp: leg.receiving.srcNodeIp } : {}), ...(leg.receiving.dstNodeIp ? { dstNodeIp: leg.receiving.dstNodeIp } : {}) }));
       }
-      const planned = { ...leg, argv };
       // ofproto/traces are short, and the receiving node's trace and the ovn-detrace legs wait for them.
       const urgent = leg.tool === 'ovs-appctl ofproto/trace';
-      out ??= await slot(() => runner.run({ argv, ...(stdin !== undefined ? { stdin } : {}), urgent, timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
+      const runOnce = (args: string[]) => slot(() => runner.run({ argv: args, ...(stdin !== undefined ? { stdin } : {}), urgent, timeoutMs: COMMAND_TIMEOUT_MS, signal: this.ctx.signal }));
       let evaluated: EvaluatedLeg;
-      if (leg.tool === 'ovn-trace') evaluated = evaluateOvnTraceLeg(planned, out);
-      else if (leg.tool === 'ovn-detrace') evaluated = evaluateDetraceLeg(planned, out);
-      else {
-        const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined });
+      if (leg.tool === 'ovn-trace') {
+        ({ out, argv } = await this.traceLogical(leg, argv, runOnce));
+        evaluated = evaluateOvnTraceLeg({ ...leg, argv }, out);
+      } else if (leg.tool === 'ovn-detrace') {
+        out ??= await runOnce(argv);
+        evaluated = evaluateDetraceLeg({ ...leg, argv }, out);
+      } else {
+        const direction = await this.physicalDirection(leg, ready);
+        const traced = await this.tracePhysical(leg, argv, direction, runOnce);
+        ({ out, argv } = traced);
+        const planned = { ...leg, argv };
+        const trace = traced.trace;
         judged({ evaluated: evaluateOfprotoLeg(planned, out, new Map(), trace), out });
         // Name the OpenFlow tables by the logical stages ovn-trace printed for the same cookies.
         const ovn = await ovnLegsDone();
@@ -639,6 +721,69 @@ export class OvnTraceRun {
       ),
     );
     this.correlate(results.filter((r): r is EvaluatedLeg => r !== undefined));
+  }
+
+  /**
+   * Runs an ovn-trace leg with enough `--ct=` values: ovn-trace marks every conntrack action that
+   * found none left ("default (use --ct to customize)") and then assumes `trk,est`, which is not
+   * the leg's connection state; the leg is traced again with one more value per such action until
+   * none is left over (each pass extends the correctly-traced prefix of the path, so this ends).
+   */
+  private async traceLogical(leg: RunnableLeg, argv: string[], runOnce: (argv: string[]) => Promise<CommandOutput>): Promise<{ out: CommandOutput; argv: string[] }> {
+    let ct = leg.logicalCt;
+    for (let pass = 1; ; pass++) {
+      const out = await runOnce(argv);
+      const missing = (out.stdout.match(/default \(use --ct to customize\)/g) ?? []).length;
+      if (!ct || missing === 0 || out.exitCode !== 0) return { out, argv };
+      if (pass >= MAX_CONNTRACK_PASSES) {
+        this.warn(`${leg.tool} ${leg.description}: ${missing} conntrack action(s) still had no --ct value after ${pass} passes; ovn-trace assumed trk,est for them`);
+        return { out, argv };
+      }
+      ct = { state: ct.state, count: ct.count + missing };
+      this.log(5, `${leg.id}: ovn-trace met ${missing} more conntrack action(s) than --ct values; tracing again with ${ct.count} --ct=${ct.state}`);
+      argv = withLogicalConntrack(argv, ct);
+    }
+  }
+
+  /** The connection state an ofproto/trace leg traces: new, or the reply of what the forward legs on its node committed. */
+  private async physicalDirection(leg: RunnableLeg, ready: Map<string, Promise<LegRun>>): Promise<ConntrackDirection & { initial?: number }> {
+    const model = leg.physicalCt ?? { kind: 'new' };
+    if (model.kind === 'new') return { kind: 'new' };
+    const forward = await Promise.all(model.committedBy.map((id) => ready.get(id)));
+    const traces = forward.map((r) => r?.evaluated.ofproto).filter((t): t is NonNullable<typeof t> => t !== undefined);
+    const committed = mergeCommittedZones(traces.map(committedZones));
+    const initial = traces.flatMap(conntrackSteps).length;
+    return { kind: 'reply', committed, initial };
+  }
+
+  /**
+   * Runs an ofproto/trace leg with the conntrack state each of its `ct` recirculations calls for
+   * (drivers/ovs-common/conntrack-states.ts): traced, checked against the model on the path it
+   * took, and traced again with the derived states until they are the ones it was given.
+   */
+  private async tracePhysical(
+    leg: RunnableLeg,
+    argv: string[],
+    direction: ConntrackDirection & { initial?: number },
+    runOnce: (argv: string[]) => Promise<CommandOutput>,
+  ): Promise<{ out: CommandOutput; argv: string[]; trace: OfprotoTrace }> {
+    const flow = argv.at(-1)!;
+    // A reply starts from one established state per conntrack step its forward packet took on
+    // this node (the reply meets the same zones); the check below corrects the guess.
+    let states: string[] = direction.kind === 'reply' && direction.committed.size > 0 ? Array.from({ length: direction.initial ?? direction.committed.size }, () => 'est,rpl,trk') : [];
+    for (let pass = 1; ; pass++) {
+      argv = ofprotoTraceArgv(flow, states);
+      const out = await runOnce(argv);
+      const trace = parseOfprotoTrace(out.stdout, { stderr: out.stderr, exitCode: out.exitCode ?? undefined });
+      const check = checkCtStates(trace, direction);
+      if (check.settled || out.exitCode !== 0) return { out, argv, trace };
+      if (pass >= MAX_CONNTRACK_PASSES) {
+        this.warn(`${leg.tool} ${leg.description}: the conntrack states did not settle after ${pass} passes; the last trace is shown`);
+        return { out, argv, trace };
+      }
+      this.log(5, `${leg.id}: the path meets ${check.steps.length} conntrack recirculation(s) (zones ${check.steps.map((s) => s.action.zone).join(', ')}); tracing again with --ct-next ${check.states.join(' ')}`);
+      states = check.states;
+    }
   }
 
   /** A leg that could not run: an informational or error leg with the reason. */

@@ -101,4 +101,13 @@ test('colour only on a TTY and never with NO_COLOR or --no-color', () => {
   assert.is(invocation(['-src', 'a', '-dst', 'b', '--no-color'], {}, true).color, false);
 });
 
+test('--all-backends (and Go-flag -all-backends) sets the request option', () => {
+  for (const flag of ['--all-backends', '-all-backends']) {
+    const inv = invocation(['--src', 'client', '--service', 'web', '--dst-namespace', 'backend', '--tcp', '--dst-port', '80', flag]);
+    assert.is(inv.request.allBackends, true);
+  }
+  assert.is(invocation(['--src', 'client', '--service', 'web', '--tcp']).request.allBackends, undefined);
+  assert.throws(() => invocation(['-S', 'ns/client', '-D', 'ns/web', '--all-backends', '--antctl', '-o', 'yaml']), /antctl output shows one Traceflow/);
+});
+
 test.run();

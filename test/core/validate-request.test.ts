@@ -78,4 +78,18 @@ test('tcp flags and ttl ranges', () => {
   rejects({ ...base, timeoutSeconds: 0 }, 'timeout', /positive/);
 });
 
+
+test('--all-backends and a pinned backend need a Service destination', () => {
+  const svc: TraceRequestInput = { ...base, destination: { kind: 'service', namespace: 'backend', name: 'web' }, packet: { protocol: 'tcp', dstPort: 80 } };
+  validateTraceRequest(createTraceRequest({ ...svc, allBackends: true }));
+  validateTraceRequest(createTraceRequest({ ...svc, backend: { ip: '10.244.1.6', port: 8080 } }));
+  rejects({ ...base, allBackends: true }, 'all-backends', /needs a Service destination/);
+  rejects({ ...svc, allBackends: true, mode: 'live' }, 'all-backends', /--live-traffic/);
+  rejects({ ...svc, allBackends: true, options: { traceflow: 'tf1' } }, 'all-backends', /--traceflow/);
+  rejects({ ...svc, allBackends: true, backend: { ip: '10.244.1.6' } }, 'all-backends', /cannot be combined/);
+  rejects({ ...base, backend: { ip: '10.244.1.6' } }, 'backend', /Service destination/);
+  rejects({ ...svc, backend: { ip: 'fd00::6' } }, 'backend', /IPv6 address/);
+  rejects({ ...svc, backend: { ip: '10.244.1.6', port: 70000 } }, 'backend', /outside 1-65535/);
+});
+
 test.run();

@@ -126,4 +126,26 @@ test('control characters and markup in tool text still give well-formed XML', as
   assert.is(error.$!.message, 'bad <in_port> & "quotes"\\x00 \uFFFD end');
 });
 
+
+test('--all-backends: one test case per backend, failing for the unreachable one, and backend properties', async () => {
+  const r = loadResult('antrea-all-backends-one-dropped');
+  const root = await parsed(formatJunit(r));
+  const suite = kids(root, 'testsuite')[0]!;
+  const cases = kids(suite, 'testcase').filter((c) => c.$?.classname === 'antrea.backend');
+  assert.equal(cases.map((c) => c.$?.name), [
+    'backend mixed/mix-1 (10.10.1.11:8080) of service mixed/mix',
+    'backend mixed/mix-2 (10.10.2.12:8080) of service mixed/mix',
+    'backend mixed/mix-3 (10.10.1.13:8080) of service mixed/mix',
+  ]);
+  assert.equal(cases.map((c) => 'failure' in c), [false, false, true]);
+  const failure = kids(cases[2]!, 'failure')[0]!;
+  assert.is(failure.$?.type, 'dropped');
+  assert.match(failure.$!.message!, /isolated by NetworkPolicy mixed\/closed/);
+  const props = kids(kids(suite, 'properties')[0]!, 'property').filter((p) => p.$?.name === 'backend');
+  assert.is(props.length, 3);
+  assert.match(props[2]!.$!.value!, /^mixed\/mix-3 \(10\.10\.1\.13:8080\): dropped \(backend-as-destination: /);
+  // Leg cases name their backend.
+  assert.ok(kids(suite, 'testcase').some((c) => c.$?.name?.startsWith('[backend mixed/mix-3 (10.10.1.13:8080)] traceflow')));
+});
+
 test.run();

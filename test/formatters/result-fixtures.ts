@@ -18,6 +18,8 @@ export const RESULT_NAMES = [
   'antrea-internode-delivered',
   'antrea-anp-drop',
   'antrea-inconclusive-timeout',
+  // --all-backends on the lab (test/fixtures/lab/antrea-backends.yaml): one Traceflow per backend.
+  'antrea-all-backends-one-dropped',
 ] as const;
 
 /** One of {@link RESULT_NAMES}. */

@@ -15,6 +15,7 @@ import type { CommandOutput, CommandRunner } from '../../../core/runner/command-
 import { PodExecRunner, type PodExecTarget } from '../../../core/runner/pod-exec-runner.js';
 import { describeDatapathActions, parseOfprotoTrace, parseTableFeatures } from '../../ovs-common/index.js';
 import type { OfprotoTraceSummary } from '../../ovs-common/index.js';
+import { checkCtStates, ctNextArgv } from '../../ovs-common/conntrack-states.js';
 import { decodeAntreaPacketIn } from './antrea-packet-in.js';
 import { isSenderReport, orderReports, reportRole } from '../traceflow/observation-normalize.js';
 import type { Traceflow, TraceflowNodeResult } from '../traceflow/traceflow-types.js';
@@ -26,6 +27,8 @@ import { pipelineObservations } from './pipeline-annotation.js';
 export const ANTREA_AGENT_SELECTOR = 'app=antrea,component=antrea-agent';
 /** The agent pod's container that ships OVS. */
 export const OVS_CONTAINER = 'antrea-ovs';
+/** Bound on the conntrack passes of one node's trace (Antrea's pipeline has two or three ct recirculations). */
+const MAX_CONNTRACK_PASSES = 6;
 /** Source port traced when neither the request nor the captured packet has one. */
 const DEFAULT_SRC_PORT = 10000;
 
@@ -205,22 +208,35 @@ export async function runOvsDetail(tf: Traceflow, request: TraceRequest, ctx: Tr
         return undefined;
       }
       const flow = ofprotoFlow(entry, packet);
-      const argv = ofprotoTraceArgv(flow);
+      const tun = interfaceNamed(interfaces, TUNNEL_INTERFACE);
+      const parse = (o: CommandOutput) =>
+        parseOfprotoTrace(o.stdout, {
+          stderr: o.stderr,
+          controllerUserdata: decodeAntreaPacketIn,
+          ...(o.exitCode !== null ? { exitCode: o.exitCode } : {}),
+          ...(tun?.ofport ? { tunnelPorts: [tun.ofport] } : {}),
+        });
+      // The Traceflow's packet opens a new connection: each conntrack recirculation of its path
+      // gets the state the model derives for it (trk,new; +dnat after EndpointDNAT's
+      // ct(commit,nat(dst=...))), found by tracing until the states given are the ones derived
+      // (drivers/ovs-common/conntrack-states.ts); each pass fixes at least one more recirculation.
+      let argv = ofprotoTraceArgv(flow);
       let out: CommandOutput;
+      let trace: ReturnType<typeof parseOfprotoTrace>;
       try {
-        out = await run(argv);
+        for (let pass = 1; ; pass++) {
+          out = await run(argv);
+          trace = parse(out);
+          const check = checkCtStates(trace, { kind: 'new' });
+          if (check.settled || out.exitCode !== 0 || pass >= MAX_CONNTRACK_PASSES) break;
+          const [tool, command, ...rest] = ofprotoTraceArgv(flow);
+          argv = [tool!, command!, ...ctNextArgv(check.states), ...rest];
+        }
       } catch (err) {
         if (ctx.signal.aborted) return undefined;
         warn(`OVS flow detail for ${node} skipped: ${err instanceof CniTraceError ? err.message : String(err)}`);
         return undefined;
       }
-      const tun = interfaceNamed(interfaces, TUNNEL_INTERFACE);
-      const trace = parseOfprotoTrace(out.stdout, {
-        stderr: out.stderr,
-        controllerUserdata: decodeAntreaPacketIn,
-        ...(out.exitCode !== null ? { exitCode: out.exitCode } : {}),
-        ...(tun?.ofport ? { tunnelPorts: [tun.ofport] } : {}),
-      });
       const observations = pipelineObservations(trace, tableNames, node);
       const s = trace.summary;
       const verdict = legVerdict(s, observations);

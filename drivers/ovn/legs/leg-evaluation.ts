@@ -112,11 +112,12 @@ export function evaluateOvnTraceLeg(plan: PlannedLeg, out: CommandOutput): Evalu
     return { leg, ovnTrace: trace };
   }
   if (expect?.lbBackend !== undefined) {
-    // The VIP check: the load balancer must list the endpoint, and the packet must go somewhere.
+    // The VIP check: the load balancer must list the endpoint. Where the packet goes after it is
+    // ovn-trace's random pick among the backends (ovn-trace.c execute_ct_lb, "select a random
+    // destination" without --lb-dst), so it does not decide: the --lb-dst leg of each backend does.
     const backends = trace.loadBalancing.flatMap((lb) => lb.backends.map((b) => b.replace(/^\[(.*)\](:\d+)$/, '$1$2')));
     const listed = backends.includes(expect.lbBackend);
-    const delivered = trace.outputs.some((o) => !o.generated && !o.continues);
-    leg.verdict = listed && delivered ? 'delivered' : listed ? verdictFromLeaves(trace) : 'dropped';
+    leg.verdict = listed ? 'delivered' : 'dropped';
     leg.reason = listed
       ? `the load balancer lists ${expect.lbBackend} among its backends (${backends.join(', ')})`
       : backends.length

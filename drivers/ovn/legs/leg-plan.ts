@@ -43,27 +43,69 @@ export interface PlannedLeg {
   expect?: OvnTraceExpectation | OfprotoExpectation;
   /** Leg ids whose output this leg needs (ovn-detrace reads an ofproto/trace; the receiving-node trace needs the tunnel key). */
   after?: string[];
+  /** ovn-trace legs: the `--ct=` values (the run adds more when ovn-trace runs out of them). */
+  logicalCt?: LogicalConntrack;
+  /** ofproto/trace legs: how their `--ct-next` values are derived. */
+  physicalCt?: PhysicalConntrack;
 }
 
-/** How many `--ct=` values to pass: one per conntrack action a packet can meet on a long path. */
-export const CT_STAGES = 8;
+/**
+ * Which packet of the connection a logical trace follows, and how many `--ct=` values to start
+ * with. ovn-trace(8): each `ct_next`, `ct_lb_mark` and (untracked) `ct_dnat`/`ct_snat` consumes one
+ * `--ct`; when they run out it assumes `trk,est`, wrong for a new connection. A forward packet is
+ * `new` in every conntrack stage; a true reply is `est,rpl` in every stage, because it only meets
+ * the datapaths its forward packet passed, and ovn-northd commits every allowed new connection on
+ * a datapath that runs conntrack at all (stateful ACLs: `allow` is committed like `allow-related`;
+ * `allow-stateless` skips conntrack in both directions; load balancers commit in `ct_lb_mark`).
+ * `count` is an estimate from the path ({@link logicalConntrackStages}); the run checks the output
+ * for ovn-trace's "default (use --ct to customize)" and traces again with more values if needed.
+ */
+export interface LogicalConntrack {
+  state: 'new' | 'est,rpl';
+  count: number;
+}
+
+/**
+ * Conntrack stages a logical path can meet (ovn-northd's pipelines): two per logical switch
+ * (`ls_in_pre_stateful` and `ls_out_pre_stateful`: `ct_next` or `ct_lb_mark`), one more for a
+ * Service VIP (`ls_in_lb`: `ct_lb_mark(backends=...)`), and four per router that NATs or load
+ * balances (`lr_in_unsnat`, `lr_in_dnat`, `lr_out_undnat`, `lr_out_snat`).
+ */
+export function logicalConntrackStages(path: { switches: number; loadBalancer?: boolean; natRouters?: number }): number {
+  return 2 * path.switches + (path.loadBalancer ? 1 : 0) + 4 * (path.natRouters ?? 0);
+}
 
 /** Argv of an ovn-trace run against the zone's SB (as the ovnkube-node container sees it). */
-export function ovnTraceArgv(opts: { datapath?: string; microflow: string; ct: string; lbDst?: string }): string[] {
+export function ovnTraceArgv(opts: { datapath?: string; microflow: string; ct: LogicalConntrack; lbDst?: string }): string[] {
   return [
     'ovn-trace',
     '--db',
     CONTAINER_PATHS.sbSocket,
-    ...Array.from({ length: CT_STAGES }, () => `--ct=${opts.ct}`),
+    ...Array.from({ length: opts.ct.count }, () => `--ct=${opts.ct.state}`),
     ...(opts.lbDst ? [`--lb-dst=${opts.lbDst}`] : []),
     ...(opts.datapath ? [opts.datapath] : []),
     opts.microflow,
   ];
 }
 
-/** Argv of an ofproto/trace run on br-int. */
-export function ofprotoTraceArgv(flow: string, ctNext?: string): string[] {
-  return sharedOfprotoTraceArgv(INTEGRATION_BRIDGE, flow, ctNext ? { ctNext } : {});
+/** The same ovn-trace argv with `count` `--ct=` values (the run's second pass, when the first ran out). */
+export function withLogicalConntrack(argv: readonly string[], ct: LogicalConntrack): string[] {
+  const rest = argv.filter((a) => !a.startsWith('--ct='));
+  const at = rest.indexOf('--db') >= 0 ? rest.indexOf('--db') + 2 : 1;
+  return [...rest.slice(0, at), ...Array.from({ length: ct.count }, () => `--ct=${ct.state}`), ...rest.slice(at)];
+}
+
+/**
+ * How the conntrack states of an ofproto/trace leg are found (drivers/ovs-common/conntrack-states.ts):
+ * a new connection (`trk,new`, NAT flags where the path translates), or the reply of the
+ * connection whose forward packet these legs traced on the same node (`trk,est,rpl` in the zones
+ * they committed in).
+ */
+export type PhysicalConntrack = { kind: 'new' } | { kind: 'reply'; committedBy: string[] };
+
+/** Argv of an ofproto/trace run on br-int, with one `--ct-next` per conntrack recirculation. */
+export function ofprotoTraceArgv(flow: string, ctNext: readonly string[] = []): string[] {
+  return sharedOfprotoTraceArgv(INTEGRATION_BRIDGE, flow, { ctNext });
 }
 
 /** Argv of ovn-detrace against the zone's NB/SB and the node's OVS (stdin: an ofproto/trace). */
@@ -133,7 +175,7 @@ function ovnTraceLegs(
   from: PlanEndpoint,
   to: PlanEndpoint,
   packet: OvnPacket,
-  ct: string,
+  ct: LogicalConntrack['state'],
   decisive: boolean,
 ): PlannedLeg[] {
   // A host-network destination is reached through the sender node's management port (the
@@ -149,6 +191,9 @@ function ovnTraceLegs(
     : crossZone
       ? { kind: 'ovn-output', port: tstorPort(to.node), type: 'remote' }
       : { kind: 'ovn-output', port: to.logicalPort };
+  // Two pods of one node share its switch; anything else passes the node switch, the cluster
+  // router and a second switch (the peer's, the transit switch, or the node switch again for k8s-<node>).
+  const sendingCt: LogicalConntrack = { state: ct, count: logicalConntrackStages({ switches: from.node === to.node && !toHost && !from.hostNetwork ? 1 : 2 }) };
   const legs: PlannedLeg[] = [
     {
       id: `${idBase}`,
@@ -158,14 +203,17 @@ function ovnTraceLegs(
       from: from.name,
       to: to.name,
       node: from.node,
-      argv: ovnTraceArgv({ datapath: from.node, microflow: ovnMicroflow(from.logicalPort, packet), ct }),
+      argv: ovnTraceArgv({ datapath: from.node, microflow: ovnMicroflow(from.logicalPort, packet), ct: sendingCt }),
       decisive,
       expect,
+      logicalCt: sendingCt,
     },
   ];
   if (crossZone) {
     // After ovn_cluster_router on the sending zone: from rtots-<from> to rtots-<to>, TTL-1.
     const remotePacket: OvnPacket = { ...packet, srcMac: from.transitMac ?? packet.srcMac, dstMac: to.transitMac ?? to.gatewayMac, ttl: packet.ttl - 1 };
+    // The receiving zone: the transit switch, the cluster router, the node switch.
+    const remoteCt: LogicalConntrack = { state: ct, count: logicalConntrackStages({ switches: 2 }) };
     legs.push({
       id: `${idBase}-remote`,
       tool: 'ovn-trace',
@@ -174,9 +222,10 @@ function ovnTraceLegs(
       from: from.name,
       to: to.name,
       node: to.node,
-      argv: ovnTraceArgv({ microflow: ovnMicroflow(tstorPort(from.node), remotePacket), ct }),
+      argv: ovnTraceArgv({ microflow: ovnMicroflow(tstorPort(from.node), remotePacket), ct: remoteCt }),
       decisive,
       expect: { kind: 'ovn-output', port: to.logicalPort },
+      logicalCt: remoteCt,
     });
   }
   return legs;
@@ -219,6 +268,7 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, forward)),
     decisive: true,
     expect: ofprotoExpect(src, dst, input.tunnelOfports, forward.dstIp),
+    physicalCt: { kind: 'new' },
   };
   const ofReverse: PlannedLeg = {
     id: `${prefix}ofproto-reverse`,
@@ -231,6 +281,8 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reverse)),
     decisive: false,
     expect: ofprotoExpect(dst, src, input.tunnelOfports, reverse.dstIp),
+    // ovnkube-trace's reverse leg is a new connection back, by its definition.
+    physicalCt: { kind: 'new' },
   };
   legs.push(ofForward, ofReverse);
   if (!input.skipDetrace) {
@@ -246,9 +298,12 @@ export function planPodToPod(input: PodToPodPlanInput): PlannedLeg[] {
     from: dst.name,
     to: src.name,
     node: dst.node,
-    argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reply), 'trk,est,rpl'),
+    argv: ofprotoTraceArgv(ofprotoFlow(dst.ovsPort ?? dst.logicalPort, reply)),
     decisive: true,
     expect: ofprotoExpect(dst, src, input.tunnelOfports, reply.dstIp),
+    // The reply leaves the destination's node: the forward packet's conntrack there is the one
+    // the receiving-node trace saw (another node), or the sending trace (the same node).
+    physicalCt: { kind: 'reply', committedBy: [src.node === dst.node ? ofForward.id : `${ofForward.id}-remote`] },
   };
   legs.push(ofReply);
   if (!input.skipDetrace) legs.push(detraceLeg(ofReply));
@@ -292,6 +347,8 @@ export function planServiceVip(input: {
   };
   const backendAddr = input.backendPort !== undefined ? lbDst(backend.ip, input.backendPort) : backend.ip;
   const crossZone = src.zone !== backend.zone;
+  // The source's switch with the Service's load balancer, then the backend's switch (or the transit switch).
+  const ct: LogicalConntrack = { state: 'new', count: logicalConntrackStages({ switches: src.node === backend.node ? 1 : 2, loadBalancer: true }) };
   const terminal: OvnTraceExpectation = crossZone
     ? { kind: 'ovn-output', port: tstorPort(backend.node), type: 'remote' }
     : { kind: 'ovn-output', port: backend.logicalPort };
@@ -305,9 +362,10 @@ export function planServiceVip(input: {
       to: input.serviceLabel,
       node: src.node,
       // Without --lb-dst ovn-trace shows the VIP flow and its backend list.
-      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new' }),
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct }),
       decisive: true,
       expect: { kind: 'ovn-output', port: '', lbBackend: backendAddr.replace(/^\[(.*)\]/, '$1') },
+      logicalCt: ct,
     },
     {
       id: 'ovn-service-backend',
@@ -317,9 +375,10 @@ export function planServiceVip(input: {
       from: src.name,
       to: input.serviceLabel,
       node: src.node,
-      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct: 'new', lbDst: backendAddr }),
+      argv: ovnTraceArgv({ datapath: src.node, microflow: ovnMicroflow(src.logicalPort, pkt), ct, lbDst: backendAddr }),
       decisive: true,
       expect: terminal,
+      logicalCt: ct,
     },
   ];
 }

@@ -12,6 +12,7 @@ import { planPodToPod, type PlanEndpoint } from '../../../drivers/ovn/legs/leg-p
 import { receivingNodeFlow, tunnelArrivalFromTrace } from '../../../drivers/ovn/legs/receiving-node.js';
 import { parseOfprotoTrace } from '../../../drivers/ovs-common/ofproto-trace-parser.js';
 import { fixturePath } from '../../helpers/paths.js';
+import { loadCapture } from '../helpers/captured-fixture.js';
 
 const lab = (name: string) => readFileSync(fixturePath('ovn', 'lab', name), 'utf8');
 
@@ -130,7 +131,10 @@ test('leg plan: ovnkube-trace order first, enough --ct=new, true reply with est,
   const reply = legs.find((l) => l.id === 'ovn-reply')!;
   assert.ok(reply.argv.includes('--ct=est,rpl'));
   assert.match(reply.argv.at(-1)!, /tcp\.dst==52888 && tcp\.src==80/);
-  assert.ok(legs.find((l) => l.id === 'ofproto-reply')!.argv.includes('trk,est,rpl'));
+  // The reply's --ct-next values are derived at run time from the path (one per conntrack
+  // recirculation, ovs-vswitchd(8)); a single hard-coded `trk,est,rpl` was the defect of issue 12
+  // item 1. Its conntrack is the forward packet's on the destination's node: the receiving-node trace.
+  assert.equal(legs.find((l) => l.id === 'ofproto-reply')!.physicalCt, { kind: 'reply', committedBy: ['ofproto-forward-remote'] });
   assert.is(legs.find((l) => l.id === 'ovn-reverse')!.decisive, false, 'ovnkube-trace style reverse legs do not decide');
 });
 
@@ -141,6 +145,23 @@ test('tools container is found from the pod spec, not by a hard-coded name', () 
   assert.is(toolsContainer(pod([{ name: 'custom', mounts: ['/run/ovn', '/run/openvswitch'] }, { name: 'ovnkube-node', mounts: [] }])), 'custom');
   assert.is(podMac({ metadata: { annotations: { 'k8s.ovn.org/pod-networks': '{"default":{"mac_address":"0a:58:0a:f4:01:09"}}' } } }, '10.244.1.5'), '0a:58:0a:f4:01:09');
   assert.is(podMac({ metadata: {} }, '10.244.1.5'), '0a:58:0a:f4:01:05');
+});
+
+
+test('VIP leg without --lb-dst: ovn-trace\'s random backend does not decide, the backend list does', () => {
+  // Captured on the lab: ovn-trace picked the isolated backend mix-3 at random and dropped there.
+  const run = loadCapture('ovn', 'ovn-trace-service-vip-random-backend-isolated');
+  assert.match(run.stdout, /outport = "mixed_mix-3"/);
+  assert.match(run.stdout, /drop;\s*$/);
+  const plan = { id: 'ovn-service-vip', tool: 'ovn-trace' as const, direction: 'forward' as const, description: 'source pod to service clusterIP', from: 'client', to: 'mix', node: 'node-a', argv: ['ovn-trace'], decisive: true };
+  const out = { stdout: run.stdout, stderr: '', exitCode: 0, durationMs: 5, target: 't' };
+  // For the reachable backend mix-1: listed, so the VIP check passes (it was "dropped" before).
+  const listed = evaluateOvnTraceLeg({ ...plan, expect: { kind: 'ovn-output', port: '', lbBackend: '10.244.1.11:8080' } }, out).leg;
+  assert.is(listed.verdict, 'delivered', listed.reason);
+  assert.match(listed.reason!, /lists 10\.244\.1\.11:8080/);
+  const missing = evaluateOvnTraceLeg({ ...plan, expect: { kind: 'ovn-output', port: '', lbBackend: '10.244.1.99:8080' } }, out).leg;
+  assert.is(missing.verdict, 'dropped');
+  assert.match(missing.reason!, /does not list 10\.244\.1\.99:8080/);
 });
 
 test.run();
