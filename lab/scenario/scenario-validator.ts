@@ -67,7 +67,6 @@ export function validateScenario(input: unknown): string[] {
       if (s.ovn.aclExternalIds !== undefined && s.ovn.aclExternalIds !== 'current' && s.ovn.aclExternalIds !== 'legacy') {
         issues.push(`ovn.aclExternalIds: must be "current" or "legacy" (got ${JSON.stringify(s.ovn.aclExternalIds)})`);
       }
-      if (s.flavour === 'antrea') issues.push('ovn: only the ovn-kubernetes flavour has OVN options; remove them for flavour "antrea"');
     }
   }
 
