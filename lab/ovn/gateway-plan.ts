@@ -135,7 +135,9 @@ export interface LearnedMacBinding {
 
 /**
  * The MAC bindings the local gateway routers of a zone hold after traffic has flowed: the node
- * network's gateway and every other node's breth0 (docker's `02:42:` + IP MACs). ovn-controller
+ * network's gateway and every other node's breth0 (docker's `02:42:` + IP MACs), and
+ * ovn_cluster_router's join port (dynamic_neigh_routers=true: a GR learns its router neighbours on
+ * the join switch by ARP instead of northd's static entries). ovn-controller
  * writes them when the ARP replies arrive; the dummy datapath answers no ARP, so the lab writes
  * them (ovn-trace resolves next hops from MAC_Binding only).
  */
@@ -144,6 +146,9 @@ export function learnedMacBindings(local: NodeAddressing[], remote: NodeAddressi
   for (const n of local) {
     const router = gatewayRouterName(n.name);
     out.push({ router, port: rtoeName(n.name), ip: n.nodeGateway, mac: externalMacOf(n.nodeGateway) });
+    const crJoin = clusterRouterJoin(n.joinV6 !== undefined);
+    out.push({ router, port: rtojName(router), ip: crJoin.v4, mac: crJoin.mac });
+    if (crJoin.v6) out.push({ router, port: rtojName(router), ip: crJoin.v6, mac: crJoin.mac });
     for (const other of [...local, ...remote]) if (other.name !== n.name) out.push({ router, port: rtoeName(n.name), ip: other.nodeIP, mac: other.externalMac });
   }
   return out;

@@ -1,4 +1,4 @@
-import { CONTAINER_PATHS, rtosPort, rtotsPort } from '../ovn-k-names.js';
+import { CONTAINER_PATHS, INTEGRATION_BRIDGE, rtosPort, rtotsPort } from '../ovn-k-names.js';
 
 /**
  * One exec per node collects everything the driver needs from that node: the router MACs from
@@ -194,4 +194,13 @@ export function interfaceForLogicalPort(probe: NodeProbe, logicalPort: string): 
 /** The geneve tunnel interface towards a remote node IP. */
 export function tunnelTo(probe: NodeProbe, remoteIp: string): OvsInterface | undefined {
   return probe.interfaces.find((i) => (i.type === 'geneve' || i.type === 'vxlan' || i.type === 'stt') && i.options.remote_ip === remoteIp);
+}
+
+/**
+ * The patch port from br-int towards the provider bridge of a localnet port. ovn-controller
+ * (controller/patch.c) names it `patch-<integration bridge>-to-<localnet port>` and marks the Port
+ * row (not the Interface) with `ovn-localnet-port`, so the interface is found by that name.
+ */
+export function localnetPatchPort(probe: NodeProbe, localnetPort: string): OvsInterface | undefined {
+  return probe.interfaces.find((i) => i.type === 'patch' && i.name === `patch-${INTEGRATION_BRIDGE}-to-${localnetPort}`);
 }

@@ -54,6 +54,8 @@ test('shared gateway mode (default): GR_<node> bound to the chassis, join and ex
   // The GR has learned its neighbours on the node network.
   assert.equal(plan.zones[0]!.macBindings, [
     { router: 'GR_ovn-worker', port: 'rtoe-GR_ovn-worker', ip: '172.18.0.1', mac: '02:42:ac:12:00:01' },
+    { router: 'GR_ovn-worker', port: 'rtoj-GR_ovn-worker', ip: '100.64.0.1', mac: '0a:58:64:40:00:01' },
+    { router: 'GR_ovn-worker', port: 'rtoj-GR_ovn-worker', ip: 'fd98::1', mac: '0a:58:64:40:00:01' },
     { router: 'GR_ovn-worker', port: 'rtoe-GR_ovn-worker', ip: '172.18.0.3', mac: '02:42:ac:12:00:03' },
   ]);
   // Each node's OVS has the provider bridge.
