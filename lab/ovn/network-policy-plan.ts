@@ -20,6 +20,11 @@
  *   merged blocks into one prefix set.
  * - named ports in a policy cannot be resolved per pod in OVN: like ovn-kubernetes, they allow
  *   the whole protocol.
+ * - ACL logging: a namespace's `k8s.ovn.org/acl-logging` annotation sets `log`/`severity` on its
+ *   policy ACLs (deny level on drops, allow level on allows, never on the ARP allow); every
+ *   policy ACL names the `acl-logging` meter.
+ * - scenario `ovn.aclExternalIds: legacy` writes the names and external_ids of ovn-kubernetes
+ *   before its 2023-04 db ids (gress_policy.go/policy.go before 2aab19eef/28396ad5a).
  */
 import { mustParseCidr } from '../scenario/ip-address.js';
 import { isEmptySelector, matches, selectorToString } from '../scenario/label-selector.js';
