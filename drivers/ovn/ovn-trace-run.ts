@@ -715,6 +715,15 @@ export class OvnTraceRun {
         const snat = e.ovnTrace.nat.find((n) => n.kind === 'snat');
         leg.reason = `out through "${out.port}"${out.type ? ` (type ${out.type})` : ''}${snat ? ` with SNAT ${snat.args ?? snat.action}` : ''}`;
         delete leg.drop;
+      } else if (leg.verdict === 'delivered') {
+        // Outputs on the way (patch ports, the join switch) are not a way out: without one of
+        // those, the branch that ended decides (e.g. no route on the gateway router).
+        const leaf = e.ovnTrace.dropLeaves.find((l) => !l.generated);
+        leg.verdict = !leaf ? 'inconclusive' : leaf.reason === 'rejected' ? 'rejected' : leaf.reason === 'error' ? 'error' : 'dropped';
+        const where = leaf?.table ? `${leaf.table.stage}${leaf.pipeline?.datapath ? ` of ${leaf.pipeline.datapath}` : ''}${leaf.table.uuid ? ` (uuid ${leaf.table.uuid})` : ''}` : 'a branch with no output';
+        leg.reason = `never left the cluster: the traced packet ends at ${where}${leaf?.actions.length ? ` (${leaf.actions.join(' ')})` : ''}`;
+        if (leg.verdict === 'dropped' || leg.verdict === 'rejected') leg.drop = { type: 'other', explanation: leg.reason };
+        if (leaf) e.dropLeaf = leaf;
       }
     } else if (e.ofproto && leg.verdict === 'delivered') {
       // Delivered = reached the expected way out (the provider bridge's patch port in shared

@@ -48,6 +48,16 @@ test('pod → external IP: SNAT to the node IP on GR_<node>, out of ext_<node>\'
   assert.match(of.rawOutput!, /check_pkt_len\(size=1414,/, 'gateway_mtu on the GR: the datapath actions nest in check_pkt_len');
 });
 
+test('pod → IPv6 external from IPv4-only nodes: the GR has no IPv6 default route, so it is dropped there (not "delivered" by the outputs on the way)', async () => {
+  const { code, result } = await trace(['--src', 'client', '--src-namespace', 'frontend', '--dst-ip', '2001:db8::1', '--addr-family', 'ip6', '--tcp', '--dst-port', '443']);
+  assert.is(code, 1);
+  assert.is(result.verdict, 'dropped');
+  const ovn = legOf(result, 'ovn-forward');
+  assert.is(ovn.verdict, 'dropped');
+  assert.match(ovn.reason!, /never left the cluster: the traced packet ends at lr_in_ip_routing of GR_ovn-worker/);
+  assert.is(legOf(result, 'ofproto-forward').verdict, 'dropped');
+});
+
 test('pod → NodePort on its own node: the node switch load balancer DNATs to the backend', async () => {
   const { code, result } = await trace(['--src', 'client', '--src-namespace', 'frontend', '--dst-ip', '172.18.0.2', '--tcp', '--dst-port', '30080']);
   assert.is(code, 0);
