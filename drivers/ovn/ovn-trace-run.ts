@@ -26,6 +26,7 @@ import {
   detraceUnavailableReason,
   interfaceForLogicalPort,
   localnetPatchPort,
+  nodeLocalnetPort,
   nodeProbeArgv,
   parseNodeProbe,
   splitProbeSections,
@@ -302,7 +303,8 @@ export class OvnTraceRun {
     const mgmt = probe?.interfaces.find((i) => i.name === MGMT_OVS_INTERFACE);
     const sourceIp = ep.hostNetwork && node ? managementIp(node, this.request.packet.family) : undefined;
     if (ep.hostNetwork && !sourceIp) this.warn(`node ${ep.node}: no pod subnet in k8s.ovn.org/node-subnets, so the management port address of host-network pod ${ep.namespace}/${ep.name} is unknown`);
-    const localnetPort = node?.gateway?.localnetPort;
+    // The annotation names it; the SB (ovnkube-trace's way) when the annotation does not.
+    const localnetPort = node?.gateway?.localnetPort ?? (probe ? nodeLocalnetPort(probe, ep.node) : undefined);
     const localnet = probe && localnetPort ? localnetPatchPort(probe, localnetPort) : undefined;
     return {
       label: `${ep.namespace}/${ep.name}`,
@@ -405,8 +407,10 @@ export class OvnTraceRun {
     const family = this.request.packet.family;
     const ofFamily = (ips: string[]) => ips.find((ip) => (family === 'ip6' ? ip.includes(':') : !ip.includes(':')));
     const srcNodeIp = ofFamily(srcNode?.gateway?.ips ?? []) ?? srcNode?.internalIp;
+    const targetProbe = this.probes.get(np.node);
+    const targetLocalnet = target?.gateway?.localnetPort ?? (targetProbe ? nodeLocalnetPort(targetProbe, np.node) : undefined);
     if (!src.localnetPort) this.warn(`node ${src.node}: no interface-id in k8s.ovn.org/l3-gateway-config, so the localnet port its gateway router sends through is unknown`);
-    if (!target?.gateway?.localnetPort || !target.gateway.mac || !srcNodeIp || !srcNode?.gateway?.mac) {
+    if (!targetLocalnet || !target?.gateway?.mac || !srcNodeIp || !srcNode?.gateway?.mac) {
       this.warn(`node ${np.node}: its k8s.ovn.org/l3-gateway-config does not give the localnet port and MACs needed to trace the NodePort from outside; only the way out is traced`);
     }
     const backend = service.backends.find((b) => b.ip === dst.ip);
@@ -418,7 +422,7 @@ export class OvnTraceRun {
         name: np.node,
         zone: target?.zone ?? np.node,
         ip: np.nodeIp,
-        localnetPort: target?.gateway?.localnetPort ?? '',
+        localnetPort: targetLocalnet ?? '',
         mac: target?.gateway?.mac ?? '',
         ...(ofFamily(target?.gateway?.joinIps ?? []) ? { joinIp: ofFamily(target?.gateway?.joinIps ?? [])! } : {}),
         ...(this.probes.get(np.node)?.rtotsMac ? { transitMac: this.probes.get(np.node)!.rtotsMac! } : {}),
@@ -429,7 +433,7 @@ export class OvnTraceRun {
       packet: this.basePacket(np.nodePort),
       serviceLabel: service.name,
     });
-    const complete = Boolean(target?.gateway?.localnetPort && target.gateway.mac && srcNode?.gateway?.mac);
+    const complete = Boolean(targetLocalnet && target?.gateway?.mac && srcNode?.gateway?.mac);
     return complete ? legs : legs.filter((l) => !l.id.startsWith('ovn-nodeport-in'));
   }
 

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { CommandOutput } from '../../../core/runner/command-runner.js';
 import { nodeAddresses, parseJoinAddrs, parseL3GatewayConfig } from '../../../drivers/ovn/discovery/cluster-discovery.js';
-import { localnetPatchPort, type NodeProbe } from '../../../drivers/ovn/discovery/node-probe.js';
+import { localnetPatchPort, nodeLocalnetPort, parseNodeProbe, type NodeProbe } from '../../../drivers/ovn/discovery/node-probe.js';
 import { evaluateOfprotoLeg, evaluateOvnTraceLeg } from '../../../drivers/ovn/legs/leg-evaluation.js';
 import type { PlannedLeg } from '../../../drivers/ovn/legs/leg-plan.js';
 import { fixturePath } from '../../helpers/paths.js';
@@ -80,12 +80,28 @@ test('the localnet patch port is found by ovn-controller\'s patch-<br-int>-to-<l
       { name: 'patch-br-int-to-breth0_ovn-worker', ofport: 6, type: 'patch', externalIds: {}, options: { peer: 'patch-breth0_ovn-worker-to-br-int' } },
       { name: 'patch-breth0_ovn-worker-to-br-int', ofport: 2, type: 'patch', externalIds: {}, options: { peer: 'patch-br-int-to-breth0_ovn-worker' } },
     ],
+    localnetPorts: [],
     ovnTraceAvailable: true,
     detraceChecked: false,
     errors: [],
   };
   assert.is(localnetPatchPort(probe, 'breth0_ovn-worker')?.ofport, 6);
   assert.is(localnetPatchPort(probe, 'br-ex_ovn-worker'), undefined);
+});
+
+test("the node's localnet port from the SB (ovnkube-trace's way): `<bridge>_<node>` on physnet", () => {
+  // Real `ovn-sbctl --format=json --columns=logical_port,options find Port_Binding type=localnet` output (lab, zone ovn-worker).
+  const section = '{"data":[["breth0_ovn-worker",["map",[["network_name","physnet"]]]]],"headings":["logical_port","options"]}';
+  const text = ['=== router-ports', '{"data":[],"headings":["logical_port","mac"]}', '=== rc 0', '=== localnet-ports', section, '=== rc 0', '=== interfaces', '{"data":[],"headings":["name","ofport","type","external_ids","options","mac_in_use"]}', '=== rc 0'].join('\n');
+  const probe = parseNodeProbe('ovn-worker', text, { detraceChecked: false });
+  assert.equal(probe.localnetPorts, [{ port: 'breth0_ovn-worker', network: 'physnet' }]);
+  assert.is(nodeLocalnetPort(probe, 'ovn-worker'), 'breth0_ovn-worker');
+  assert.is(nodeLocalnetPort(probe, 'ovn-worker2'), undefined);
+  // OpenShift's br-ex, central mode with every node's port in one SB.
+  const central = { ...probe, localnetPorts: [{ port: 'br-ex_master-0', network: 'physnet' }, { port: 'br-ex_worker-1', network: 'physnet' }] };
+  assert.is(nodeLocalnetPort(central, 'worker-1'), 'br-ex_worker-1');
+  // A probe without the section (an older script) is not an error.
+  assert.equal(parseNodeProbe('n', text.replace(/=== localnet-ports[\s\S]*?=== rc 0\n/, ''), { detraceChecked: false }).errors, []);
 });
 
 test.run();
