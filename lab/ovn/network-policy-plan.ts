@@ -4,11 +4,10 @@
  * `libovsdb/ops/db_object_types.go`):
  *
  * - one port group per policy (name `HashForOVN(<primary id>)`) holding the selected local pods;
- * - per namespace with policies, two shared default-deny port groups. Their names follow the
- *   long-standing ovn-kubernetes form `<HashForOVN(namespace)>_ingressDefaultDeny` /
- *   `_egressDefaultDeny` (newer releases hash the whole primary id instead; the suffix keeps the
- *   purpose readable in ovn-trace output). Their external_ids are the current ones
- *   (owner-type `NetpolNamespace`), so both forms are traceable;
+ * - per namespace with policies, two shared default-deny port groups, named `HashForOVN(<primary
+ *   id>)` with owner-type `NetpolNamespace` external_ids (ovn-kubernetes since 2024-04); the
+ *   `v2023` and `legacy` styles name them `<HashForOVN(namespace)>_ingressDefaultDeny` /
+ *   `_egressDefaultDeny` with external_ids `name` (the form in older clusters and docs);
  * - default-deny ACLs: priority 1000 drop (`outport == @pg` to-lport for ingress, `inport == @pg`
  *   from-lport + apply-after-lb for egress) and priority 1001 `(arp || nd)` allow;
  * - allow ACLs, priority 1001 allow-related, one per rule × protocol (× ipBlock), with
@@ -23,8 +22,9 @@
  * - ACL logging: a namespace's `k8s.ovn.org/acl-logging` annotation sets `log`/`severity` on its
  *   policy ACLs (deny level on drops, allow level on allows, never on the ARP allow); every
  *   policy ACL names the `acl-logging` meter.
- * - scenario `ovn.aclExternalIds: legacy` writes the names and external_ids of ovn-kubernetes
- *   before its 2023-04 db ids (gress_policy.go/policy.go before 2aab19eef/28396ad5a).
+ * - scenario `ovn.aclExternalIds`: `current` (default, ovn-kubernetes since 2024-04), `v2023`
+ *   (current ACL ids, port groups of before 5aa56d377), `legacy` (also the ACL names and
+ *   external_ids of before the 2023-04 db ids: gress_policy.go/policy.go before 2aab19eef/28396ad5a).
  */
 import { mustParseCidr } from '../scenario/ip-address.js';
 import { isEmptySelector, matches, selectorToString } from '../scenario/label-selector.js';
@@ -93,13 +93,20 @@ function logFields(action: PlannedAcl['action'], levels: AclLoggingLevels | unde
 
 /** The external_ids style and the namespaces' logging levels, which every ACL builder needs. */
 interface PolicyStyle {
+  /** ACL names and external_ids of ovn-kubernetes before its 2023-04 db ids. */
   legacy: boolean;
+  /**
+   * Port group names and external_ids before 2024-04 (5aa56d377): `HashForOVN(<ns>_<policy>)` and
+   * `<HashForOVN(ns)>_<ingress|egress>DefaultDeny`, external_ids `name` only.
+   */
+  legacyPortGroups: boolean;
   logging: (namespace: string) => AclLoggingLevels | undefined;
 }
 
 function styleOf(scenario: Scenario): PolicyStyle {
   const levels = new Map((scenario.namespaces ?? []).map((ns) => [ns.name, parseAclLogging(ns.annotations?.[ACL_LOGGING_ANNOTATION])]));
-  return { legacy: scenario.ovn?.aclExternalIds === 'legacy', logging: (ns) => levels.get(ns) };
+  const ids = scenario.ovn?.aclExternalIds ?? 'current';
+  return { legacy: ids === 'legacy', legacyPortGroups: ids !== 'current', logging: (ns) => levels.get(ns) };
 }
 
 export interface PlannedPortGroup {
@@ -127,9 +134,20 @@ export function dbObjectIds(ownerType: string, ids: Array<[string, string]>): Re
   return { [OWNER_CONTROLLER]: DEFAULT_CONTROLLER, [OWNER_TYPE]: ownerType, ...Object.fromEntries(ids), [PRIMARY_ID]: primary };
 }
 
-/** Name of a namespace's default-deny port group (see the module comment). */
-export function defaultDenyPortGroupName(namespace: string, dir: Direction): string {
-  return `${hashForOvn(namespace)}_${dir === 'Ingress' ? 'ingressDefaultDeny' : 'egressDefaultDeny'}`;
+/**
+ * Name of a namespace's default-deny port group: HashForOVN of its primary id (current, since
+ * 2024-04), or `<HashForOVN(namespace)>_ingressDefaultDeny` / `_egressDefaultDeny` (before).
+ */
+export function defaultDenyPortGroupName(namespace: string, dir: Direction, legacy = false): string {
+  if (legacy) return `${hashForOvn(namespace)}_${dir === 'Ingress' ? 'ingressDefaultDeny' : 'egressDefaultDeny'}`;
+  return hashForOvn(defaultDenyPortGroupIds(namespace, dir)[PRIMARY_ID]!);
+}
+
+function defaultDenyPortGroupIds(namespace: string, dir: Direction): Record<string, string> {
+  return dbObjectIds('NetpolNamespace', [
+    [OBJECT_NAME, namespace],
+    ['direction', dir],
+  ]);
 }
 
 /**
@@ -199,7 +217,7 @@ export function planNetworkPolicies(scenario: Scenario, isLocal: (pod: ScenarioP
     denyPorts.set(np.namespace, deny);
     for (const t of types) local.forEach((p) => deny[t].add(p));
 
-    const pgName = policyPortGroupName(np.namespace, np.name, style.legacy);
+    const pgName = policyPortGroupName(np.namespace, np.name, style.legacyPortGroups);
     const acls: PlannedAcl[] = [];
     for (const dir of types) {
       const rules = dir === 'Ingress' ? (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
@@ -207,20 +225,15 @@ export function planNetworkPolicies(scenario: Scenario, isLocal: (pod: ScenarioP
         acls.push(...ruleAcls(scenario, np, dir, idx, pgName, rule.peers, rule.ports, namespaces, { ipv4, ipv6 }, addSets, style));
       });
     }
-    portGroups.push({ name: pgName, ports: local, externalIds: policyPortGroupIds(np.namespace, np.name, style.legacy), acls });
+    portGroups.push({ name: pgName, ports: local, externalIds: policyPortGroupIds(np.namespace, np.name, style.legacyPortGroups), acls });
   }
   for (const [ns, ports] of denyPorts) {
     for (const dir of ['Ingress', 'Egress'] as const) {
-      const pg = defaultDenyPortGroupName(ns, dir);
+      const pg = defaultDenyPortGroupName(ns, dir, style.legacyPortGroups);
       portGroups.push({
         name: pg,
         ports: [...ports[dir]].sort(),
-        externalIds: style.legacy
-          ? { name: pg }
-          : dbObjectIds('NetpolNamespace', [
-              [OBJECT_NAME, ns],
-              ['direction', dir],
-            ]),
+        externalIds: style.legacyPortGroups ? { name: pg } : defaultDenyPortGroupIds(ns, dir),
         acls: defaultDenyAcls(ns, dir, pg, style),
       });
     }

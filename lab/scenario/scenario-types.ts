@@ -18,11 +18,14 @@ export type OvnMode = 'interconnect' | 'central';
 export type OvnGatewayMode = 'shared' | 'local';
 
 /**
- * Style of the ACL / port group external_ids: `current` (ovn-kubernetes since 2023-04: owner-type,
- * `k8s.ovn.org/name`, `k8s.ovn.org/id`, ...) or `legacy` (the releases before: `namespace`,
- * `policy`, `policy_type`, `<Ingress|Egress>_num`, `l4Match`, `ipblock_cidr`, port group `name`).
+ * Style of the ACL / port group names and external_ids: `current` (ovn-kubernetes since 2024-04:
+ * owner-type, `k8s.ovn.org/name`, `k8s.ovn.org/id`, ...; port groups named by the hash of their
+ * primary id), `v2023` (2023-04 … 2024-03: the same ACL ids, port groups `HashForOVN(<ns>_<policy>)`
+ * and `<HashForOVN(ns)>_ingressDefaultDeny` with external_ids `name`) or `legacy` (before 2023-04:
+ * also ACL keys `namespace`, `policy`, `policy_type`, `<Ingress|Egress>_num`, `l4Match`,
+ * `ipblock_cidr`, `default-deny-policy-type`).
  */
-export type OvnAclExternalIdsStyle = 'current' | 'legacy';
+export type OvnAclExternalIdsStyle = 'current' | 'v2023' | 'legacy';
 
 /** The OVN flavour's options. */
 export interface ScenarioOvnOptions {

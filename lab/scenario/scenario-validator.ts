@@ -64,8 +64,8 @@ export function validateScenario(input: unknown): string[] {
       if (s.ovn.gatewayMode !== undefined && s.ovn.gatewayMode !== 'shared' && s.ovn.gatewayMode !== 'local') {
         issues.push(`ovn.gatewayMode: must be "shared" (ovn-kubernetes' default) or "local" (got ${JSON.stringify(s.ovn.gatewayMode)})`);
       }
-      if (s.ovn.aclExternalIds !== undefined && s.ovn.aclExternalIds !== 'current' && s.ovn.aclExternalIds !== 'legacy') {
-        issues.push(`ovn.aclExternalIds: must be "current" or "legacy" (got ${JSON.stringify(s.ovn.aclExternalIds)})`);
+      if (s.ovn.aclExternalIds !== undefined && !['current', 'v2023', 'legacy'].includes(s.ovn.aclExternalIds as string)) {
+        issues.push(`ovn.aclExternalIds: must be "current", "v2023" or "legacy" (got ${JSON.stringify(s.ovn.aclExternalIds)})`);
       }
     }
   }

@@ -50,13 +50,25 @@ test('legacy external_ids (ovn-kubernetes before 2023-04): names and keys of tha
   const allow = pg.acls[0]!;
   assert.is(allow.name, 'backend_allow-frontend-to-web_0');
   assert.equal(allow.externalIds, { l4Match: 'tcp && tcp.dst==8080', ipblock_cidr: 'false', namespace: 'backend', policy: 'allow-frontend-to-web', policy_type: 'Ingress', Ingress_num: '0' });
-  const denyPg = plan.portGroups.find((p) => p.name === defaultDenyPortGroupName('backend', 'Ingress'))!;
+  const denyPg = plan.portGroups.find((p) => p.name === defaultDenyPortGroupName('backend', 'Ingress', true))!;
   assert.equal(denyPg.externalIds, { name: `${hashForOvn('backend')}_ingressDefaultDeny` });
   const [drop, arp] = [denyPg.acls.find((a) => a.action === 'drop')!, denyPg.acls.find((a) => a.action === 'allow')!];
   assert.is(drop.name, 'backend_ingressDefaultDeny');
   assert.equal(drop.externalIds, { 'default-deny-policy-type': 'Ingress' });
   assert.is(arp.name, 'backend_ARPallowPolicy');
   assert.equal(arp.externalIds, { 'default-deny-policy-type': 'Ingress' });
+});
+
+test('v2023: current ACL ids with the port groups of before 2024-04 (the form in OpenShift docs)', () => {
+  const raw = scenario();
+  raw.ovn = { aclExternalIds: 'v2023' };
+  const plan = planNetworkPolicies(loadScenario(raw), () => true);
+  const denyPg = plan.portGroups.find((p) => p.name === `${hashForOvn('backend')}_ingressDefaultDeny`)!;
+  assert.equal(denyPg.externalIds, { name: `${hashForOvn('backend')}_ingressDefaultDeny` });
+  assert.is(denyPg.acls.find((a) => a.action === 'drop')!.externalIds['k8s.ovn.org/owner-type'], 'NetpolNamespace');
+  assert.is(denyPg.acls.find((a) => a.action === 'drop')!.match, `outport == @${hashForOvn('backend')}_ingressDefaultDeny`);
+  const pg = plan.portGroups.find((p) => p.name === hashForOvn('backend_allow-frontend-to-web'))!;
+  assert.is(pg.acls[0]!.name, 'NP:backend:allow-frontend-to-web:Ingress:0');
 });
 
 test('legacy ipblock_cidr numbering: "true" for the first ipBlock, then its number', () => {

@@ -91,7 +91,10 @@ test('network policies: default deny per namespace, allow ACLs traceable to the 
   const local = (p: { node: string }): boolean => p.node === 'ovn-worker';
   const plan = planNetworkPolicies(s, local);
   const ingressDeny = plan.portGroups.find((pg) => pg.name === defaultDenyPortGroupName('backend', 'Ingress'))!;
-  assert.is(ingressDeny.name, `${hashForOvn('backend')}_ingressDefaultDeny`);
+  // Current ovn-kubernetes (since 2024-04) names port groups by the hash of their primary id.
+  assert.is(ingressDeny.name, hashForOvn('default-network-controller:NetpolNamespace:backend:Ingress'));
+  assert.is(ingressDeny.externalIds['k8s.ovn.org/owner-type'], 'NetpolNamespace');
+  assert.is(defaultDenyPortGroupName('backend', 'Ingress', true), `${hashForOvn('backend')}_ingressDefaultDeny`);
   assert.equal(ingressDeny.ports, ['backend_web'], 'only local selected pods');
   const drop = ingressDeny.acls.find((a) => a.action === 'drop')!;
   assert.is(drop.priority, 1000);
