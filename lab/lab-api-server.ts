@@ -42,8 +42,8 @@ export interface LabApiContext {
 /** The API server's configuration for a lab (objects, users' denies, exec mapping). */
 export function labApiConfig(ctx: LabApiContext): KubeApiLaunchConfig & { [ANTREA_CONFIG_KEY]?: AntreaControlPlaneConfig } {
   return {
-    // The lab routes pods' non-cluster traffic through the management port: local gateway mode.
-    objects: buildClusterObjects(ctx.scenario, { gatewayMode: 'local' }),
+    // The nodes' l3-gateway-config says the scenario's gateway mode (default shared).
+    objects: buildClusterObjects(ctx.scenario),
     restrictedUserDenies: ctx.scenario.restrictedUserDenies ?? ['create pods/exec'],
     exec: ctx.antrea ? antreaExecWrapMap(ctx.antrea.nodes) : nodeExecWrapMap(ctx.cluster?.nodes ?? []),
     ...(ctx.antrea ? { [ANTREA_CONFIG_KEY]: antreaControlPlaneConfig(ctx.scenario, ctx.antrea) } : {}),

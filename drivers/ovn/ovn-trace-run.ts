@@ -11,19 +11,24 @@ import { policyPortOfOfprotoTrace, policyPortOfOvnTrace } from './attribution/po
 import { namedPortWarnings } from './attribution/named-port-warning.js';
 import type { OvnPacket } from './commands/microflow.js';
 import {
+  findNodePort,
   findOvnNamespace,
   managementIp,
   podEndpoint,
   resolveOvnNode,
   resolveService,
+  type NodePortTarget,
   type OvnNode,
   type OvnPodEndpoint,
   type OvnServiceTarget,
 } from './discovery/cluster-discovery.js';
+import { planNodePortViaGateway } from './legs/gateway-legs.js';
 import {
   detraceCheckArgv,
   detraceUnavailableReason,
   interfaceForLogicalPort,
+  localnetPatchPort,
+  nodeLocalnetPort,
   nodeProbeArgv,
   parseNodeProbe,
   splitProbeSections,
@@ -124,6 +129,8 @@ export class OvnTraceRun {
   /** The node runners this trace made (not those of a batch scope), which it closes. */
   private readonly ownRunners = new Set<CommandRunner>();
   private podLabels = new Map<string, Record<string, string>>();
+  /** A `--dst-ip <node address> --dst-port <nodePort>` destination: the Service behind it. */
+  private nodePort: NodePortTarget | undefined;
   /**
    * While set, events and log lines wait here: legs start before it is known whether the
    * ovn-detrace legs run, but the stream must still begin with the final list of legs.
@@ -184,18 +191,23 @@ export class OvnTraceRun {
     // Source and destination objects, in parallel with the namespace look-up.
     const src = request.source;
     const dst = request.destination;
+    // An IP destination that is a node's address and a Service's NodePort goes to that Service
+    // (through the node's NodePort load balancer), not out of the cluster.
+    const nodePortLookup = dst.kind === 'ip' ? findNodePort(kube, dst.ip, request.packet.dstPort, request.packet.protocol) : Promise.resolve(undefined);
     const objects = Promise.all([
       kube.requirePod(src.namespace, src.name),
       dst.kind === 'pod' ? kube.requirePod(dst.namespace, dst.name) : Promise.resolve(undefined),
       dst.kind === 'service'
         ? resolveService(kube, dst.namespace, dst.name, family, request.packet.protocol, request.packet.dstPort)
-        : Promise.resolve(undefined),
+        : nodePortLookup.then((np) => (np ? resolveService(kube, np.namespace, np.name, family, np.protocol, np.servicePort) : undefined)),
     ]);
     // Awaited after the namespace, so a missing OVN namespace is still the error reported first.
     objects.catch(() => undefined);
     const ovnNamespace = await namespaceLookup;
     this.log(5, `OVN namespace: ${ovnNamespace}`);
     const [srcPod, dstPod, service] = await objects;
+    this.nodePort = await nodePortLookup;
+    if (this.nodePort) this.log(2, `${this.nodePort.nodeIp}:${this.nodePort.nodePort} is NodePort ${this.nodePort.nodePort}/${this.nodePort.protocol.toUpperCase()} of service ${this.nodePort.namespace}/${this.nodePort.name} on node ${this.nodePort.node}`);
     const srcEp = podEndpoint(srcPod, family, 'src');
     this.remember(srcPod);
     let dstEp: OvnPodEndpoint | undefined;
@@ -230,7 +242,7 @@ export class OvnTraceRun {
     // Nodes involved, resolved and probed in parallel: one API look-up and one exec per node,
     // plus the node's ovn-detrace process, started now so its start-up overlaps everything else.
     // In a batch (a scope), each node is set up once for all the batch's traces.
-    const nodeNames = [...new Set([srcEp.node, ...(dstEp ? [dstEp.node] : [])])];
+    const nodeNames = [...new Set([srcEp.node, ...(dstEp ? [dstEp.node] : []), ...(this.nodePort ? [this.nodePort.node] : [])])];
     const scope = this.ctx.scope;
     const wantDetrace = request.skipDetrace !== true;
     const where = `${ovnNamespace}/${request.options?.local === true ? 'local' : 'exec'}`;
@@ -352,6 +364,9 @@ export class OvnTraceRun {
     const mgmt = probe?.interfaces.find((i) => i.name === MGMT_OVS_INTERFACE);
     const sourceIp = ep.hostNetwork && node ? managementIp(node, this.request.packet.family) : undefined;
     if (ep.hostNetwork && !sourceIp) this.warn(`node ${ep.node}: no pod subnet in k8s.ovn.org/node-subnets, so the management port address of host-network pod ${ep.namespace}/${ep.name} is unknown`);
+    // The annotation names it; the SB (ovnkube-trace's way) when the annotation does not.
+    const localnetPort = node?.gateway?.localnetPort ?? (probe ? nodeLocalnetPort(probe, ep.node) : undefined);
+    const localnet = probe && localnetPort ? localnetPatchPort(probe, localnetPort) : undefined;
     return {
       label: `${ep.namespace}/${ep.name}`,
       name: ep.name,
@@ -369,6 +384,8 @@ export class OvnTraceRun {
       ...(sourceIp ? { sourceIp } : {}),
       ...(node ? { routingViaHost: node.routingViaHost } : {}),
       ...(mgmt?.ofport !== undefined ? { mgmtOfport: mgmt.ofport } : {}),
+      ...(localnetPort ? { localnetPort } : {}),
+      ...(localnet?.ofport !== undefined ? { localnetOfport: localnet.ofport } : {}),
     };
   }
 
@@ -416,7 +433,8 @@ export class OvnTraceRun {
     // node cannot run ovn-detrace (known only once the node's ovn-detrace has started).
     const skipDetrace = this.request.skipDetrace === true;
     const dest = this.request.destination;
-    if (dest.kind === 'ip') return this.planToIp(src, dest.ip, skipDetrace);
+    if (dest.kind === 'ip' && this.nodePort && service && dst && this.nodePort.node !== src.node) return this.planNodePortCrossNode(src, dst, service, this.nodePort);
+    if (dest.kind === 'ip' && !this.nodePort) return this.planToIp(src, dest.ip, skipDetrace);
     const legs: RunnableLeg[] = [];
     let packetPort = this.request.packet.dstPort;
     if (service) {
@@ -426,7 +444,10 @@ export class OvnTraceRun {
         return legs;
       }
       const backend = service.backends.find((b) => b.ip === dst.ip);
-      legs.push(...planServiceVip({ src, clusterIp: service.clusterIp, ...(service.port !== undefined ? { servicePort: service.port } : {}), backend: dst, ...(backend?.port !== undefined ? { backendPort: backend.port } : {}), packet: this.basePacket(service.port), serviceLabel: service.name }));
+      // A NodePort on the source pod's own node: its node switch holds the node's NodePort load
+      // balancer (node_router+switch), so the VIP is the node address and the node port.
+      const vip = this.nodePort ? { ip: this.nodePort.nodeIp, port: this.nodePort.nodePort } : { ip: service.clusterIp, port: service.port };
+      legs.push(...planServiceVip({ src, clusterIp: vip.ip, ...(vip.port !== undefined ? { servicePort: vip.port } : {}), backend: dst, ...(backend?.port !== undefined ? { backendPort: backend.port } : {}), packet: this.basePacket(vip.port), serviceLabel: service.name }));
       // The pod↔endpoint legs use the targetPort (ovnkube-trace wrongly reuses the service port).
       packetPort = backend?.port ?? service.port;
     }
@@ -435,6 +456,46 @@ export class OvnTraceRun {
     legs.push(...podLegs);
     if (src.node !== dst.node && !dst.hostNetwork && !src.hostNetwork) legs.push(...this.receivingLegs(src, dst, packetPort, skipDetrace));
     return legs;
+  }
+
+  /**
+   * A NodePort on another node's address (shared gateway mode): out through the source node's
+   * gateway router and localnet port, in through the target node's (see legs/gateway-legs.ts).
+   */
+  private planNodePortCrossNode(src: PlanEndpoint, dst: PlanEndpoint, service: OvnServiceTarget, np: NodePortTarget): RunnableLeg[] {
+    const srcNode = this.nodes.get(src.node);
+    const target = this.nodes.get(np.node);
+    const family = this.request.packet.family;
+    const ofFamily = (ips: string[]) => ips.find((ip) => (family === 'ip6' ? ip.includes(':') : !ip.includes(':')));
+    const srcNodeIp = ofFamily(srcNode?.gateway?.ips ?? []) ?? srcNode?.internalIp;
+    const targetProbe = this.probes.get(np.node);
+    const targetLocalnet = target?.gateway?.localnetPort ?? (targetProbe ? nodeLocalnetPort(targetProbe, np.node) : undefined);
+    if (!src.localnetPort) this.warn(`node ${src.node}: no interface-id in k8s.ovn.org/l3-gateway-config, so the localnet port its gateway router sends through is unknown`);
+    if (!targetLocalnet || !target?.gateway?.mac || !srcNodeIp || !srcNode?.gateway?.mac) {
+      this.warn(`node ${np.node}: its k8s.ovn.org/l3-gateway-config does not give the localnet port and MACs needed to trace the NodePort from outside; only the way out is traced`);
+    }
+    const backend = service.backends.find((b) => b.ip === dst.ip);
+    const legs = planNodePortViaGateway({
+      src,
+      srcNodeIp: srcNodeIp ?? src.ip,
+      srcNodeMac: srcNode?.gateway?.mac ?? src.mac,
+      target: {
+        name: np.node,
+        zone: target?.zone ?? np.node,
+        ip: np.nodeIp,
+        localnetPort: targetLocalnet ?? '',
+        mac: target?.gateway?.mac ?? '',
+        ...(ofFamily(target?.gateway?.joinIps ?? []) ? { joinIp: ofFamily(target?.gateway?.joinIps ?? [])! } : {}),
+        ...(this.probes.get(np.node)?.rtotsMac ? { transitMac: this.probes.get(np.node)!.rtotsMac! } : {}),
+      },
+      nodePort: np.nodePort,
+      backend: dst,
+      ...(backend?.port !== undefined ? { backendPort: backend.port } : {}),
+      packet: this.basePacket(np.nodePort),
+      serviceLabel: service.name,
+    });
+    const complete = Boolean(targetLocalnet && target?.gateway?.mac && srcNode?.gateway?.mac);
+    return complete ? legs : legs.filter((l) => !l.id.startsWith('ovn-nodeport-in'));
   }
 
   /**
@@ -530,6 +591,8 @@ export class OvnTraceRun {
       decisive: true,
       leavesCluster: true,
       physicalCt: { kind: 'new' },
+      // Shared gateway mode: out of br-int through the patch port to the provider bridge.
+      ...(src.routingViaHost === false && src.localnetOfport !== undefined ? { expect: { kind: 'ofproto-output' as const, ofport: src.localnetOfport } } : {}),
     };
     return skipDetrace ? [ovn, of] : [ovn, of, detraceLeg(of)];
   }
@@ -817,8 +880,19 @@ export class OvnTraceRun {
         const snat = e.ovnTrace.nat.find((n) => n.kind === 'snat');
         leg.reason = `out through "${out.port}"${out.type ? ` (type ${out.type})` : ''}${snat ? ` with SNAT ${snat.args ?? snat.action}` : ''}`;
         delete leg.drop;
+      } else if (leg.verdict === 'delivered') {
+        // Outputs on the way (patch ports, the join switch) are not a way out: without one of
+        // those, the branch that ended decides (e.g. no route on the gateway router).
+        const leaf = e.ovnTrace.dropLeaves.find((l) => !l.generated);
+        leg.verdict = !leaf ? 'inconclusive' : leaf.reason === 'rejected' ? 'rejected' : leaf.reason === 'error' ? 'error' : 'dropped';
+        const where = leaf?.table ? `${leaf.table.stage}${leaf.pipeline?.datapath ? ` of ${leaf.pipeline.datapath}` : ''}${leaf.table.uuid ? ` (uuid ${leaf.table.uuid})` : ''}` : 'a branch with no output';
+        leg.reason = `never left the cluster: the traced packet ends at ${where}${leaf?.actions.length ? ` (${leaf.actions.join(' ')})` : ''}`;
+        if (leg.verdict === 'dropped' || leg.verdict === 'rejected') leg.drop = { type: 'other', explanation: leg.reason };
+        if (leaf) e.dropLeaf = leaf;
       }
-    } else if (e.ofproto && (e.ofproto.summary.outcome === 'output' || e.ofproto.summary.outcome === 'tunnel')) {
+    } else if (e.ofproto && leg.verdict === 'delivered') {
+      // Delivered = reached the expected way out (the provider bridge's patch port in shared
+      // gateway mode), or any output when no way out is known.
       leg.verdict = 'left-cluster';
       leg.reason = `forwarded (Datapath actions: ${e.ofproto.summary.datapathActions})`;
     }
@@ -839,7 +913,10 @@ export class OvnTraceRun {
     const acl = /acl/i.test(stage) || /acl/i.test(terminal?.stage ?? '');
     if (!uuid && !acl) return;
     const forwardish = plan.direction === 'forward';
-    const sender = forwardish ? this.peer(srcEp, plan.from) : this.peer(dstEp, plan.from);
+    // A leg whose sender is not the source pod (a NodePort reached from another node arrives
+    // SNATed to a node or join address) names that address, not the pod.
+    const senderIsAddress = forwardish && plan.from !== srcEp.name && plan.from !== `${srcEp.namespace}/${srcEp.name}`;
+    const sender = senderIsAddress ? { label: plan.from } : forwardish ? this.peer(srcEp, plan.from) : this.peer(dstEp, plan.from);
     const receiver = forwardish ? this.peer(dstEp, plan.to) : this.peer(srcEp, plan.to);
     // The port the ACL saw: after load balancing (the backend's), as the trace itself shows it.
     // A reply is still explained by the request's source port, as before.

@@ -8,7 +8,7 @@ import { cidrHost, formatCidr, formatIp, mustParseCidr, mustParseIp } from '../s
 import { matchesMap } from '../scenario/label-selector.js';
 import type { Scenario, ScenarioNode, ScenarioPod, ScenarioService } from '../scenario/scenario-types.js';
 import { resolveTargetPort } from '../ovn/load-balancer-plan.js';
-import { GLOBAL_ZONE, nodeAddressing, podIps, podMac, type NodeAddressing } from '../ovn/ovn-names.js';
+import { GLOBAL_ZONE, MASQUERADE_SUBNET_V4, gatewayModeOf, localnetPortName, nodeAddressing, podIps, podMac, type NodeAddressing } from '../ovn/ovn-names.js';
 import type { KubeObject } from './kube-object.js';
 import { ANTREA_NAMESPACE, antreaAgentPodName } from '../antrea/antrea-names.js';
 import { antreaNetworkPolicyCrd, antreaPolicyObjects, traceflowCrd } from '../antrea/antrea-crds.js';
@@ -53,7 +53,7 @@ export const ovnkubeMasterPodName = (node: string): string => `ovnkube-master-${
 
 /** Lab facts that are not in the scenario. Everything is optional. */
 export interface ClusterObjectsInfo {
-  /** `k8s.ovn.org/l3-gateway-config` mode. Default `local` (the lab routes through the management port). */
+  /** `k8s.ovn.org/l3-gateway-config` mode. Default: the scenario's `ovn.gatewayMode` (shared). */
   gatewayMode?: 'local' | 'shared';
   /** Image of the ovn-kubernetes pods. */
   ovnImage?: string;
@@ -131,13 +131,17 @@ interface BuildContext {
 
 function namespaces(scenario: Scenario, ovn: boolean): KubeObject[] {
   const labels = new Map<string, Record<string, string>>();
+  const annotations = new Map<string, Record<string, string>>();
   for (const name of ['default', 'kube-system', ...(ovn ? [OVN_NAMESPACE] : [])]) labels.set(name, {});
-  for (const ns of scenario.namespaces ?? []) labels.set(ns.name, { ...labels.get(ns.name), ...ns.labels });
+  for (const ns of scenario.namespaces ?? []) {
+    labels.set(ns.name, { ...labels.get(ns.name), ...ns.labels });
+    if (ns.annotations) annotations.set(ns.name, { ...ns.annotations });
+  }
   for (const p of scenario.pods) if (!labels.has(p.namespace)) labels.set(p.namespace, {});
   return [...labels.entries()].map(([name, l]) => ({
     apiVersion: 'v1',
     kind: 'Namespace',
-    metadata: { name, uid: stableUid(`Namespace/${name}`), labels: { ...l, 'kubernetes.io/metadata.name': name } },
+    metadata: { name, uid: stableUid(`Namespace/${name}`), labels: { ...l, 'kubernetes.io/metadata.name': name }, ...(annotations.has(name) ? { annotations: annotations.get(name) } : {}) },
     spec: { finalizers: ['kubernetes'] },
     status: { phase: 'Active' },
   }));
@@ -149,7 +153,6 @@ function nodeObject(ctx: BuildContext, n: ScenarioNode, ovn: boolean): KubeObjec
   const nodeNet = mustParseCidr(`${n.nodeIP}/${prefix}`);
   const nodeCidr = `${formatIp(mustParseIp(n.nodeIP))}/${prefix}`;
   const nextHop = formatIp(cidrHost(nodeNet, 1));
-  const ipBytes = n.nodeIP.split('.').map((x) => Number(x).toString(16).padStart(2, '0'));
   const annotations: Record<string, string> = {
     'node.alpha.kubernetes.io/ttl': '0',
     'volumes.kubernetes.io/controller-managed-attach-detach': 'true',
@@ -160,16 +163,18 @@ function nodeObject(ctx: BuildContext, n: ScenarioNode, ovn: boolean): KubeObjec
       'k8s.ovn.org/node-subnets': JSON.stringify({ default: subnets }),
       'k8s.ovn.org/zone-name': ctx.mode === 'interconnect' ? n.name : GLOBAL_ZONE,
       'k8s.ovn.org/node-id': String(a.nodeId),
-      'k8s.ovn.org/node-chassis-id': n.name,
+      'k8s.ovn.org/node-chassis-id': a.chassisId,
+      'k8s.ovn.org/node-gateway-router-lrp-ifaddrs': JSON.stringify({ default: { ipv4: `${a.joinV4}/16`, ...(a.joinV6 ? { ipv6: `${a.joinV6}/64` } : {}) } }),
+      'k8s.ovn.org/node-masquerade-subnet': JSON.stringify({ ipv4: MASQUERADE_SUBNET_V4 }),
       'k8s.ovn.org/node-primary-ifaddr': JSON.stringify({ ipv4: nodeCidr }),
       'k8s.ovn.org/host-cidrs': JSON.stringify([nodeCidr]),
       'k8s.ovn.org/node-mgmt-port-mac-addresses': JSON.stringify({ default: a.mgmtMac }),
       'k8s.ovn.org/l3-gateway-config': JSON.stringify({
         default: {
-          mode: ctx.info.gatewayMode ?? 'local',
+          mode: ctx.info.gatewayMode ?? gatewayModeOf(ctx.scenario),
           'bridge-id': 'breth0',
-          'interface-id': `breth0_${n.name}`,
-          'mac-address': `02:42:${ipBytes.join(':')}`,
+          'interface-id': localnetPortName(n.name),
+          'mac-address': a.externalMac,
           'ip-addresses': [nodeCidr],
           'ip-address': nodeCidr,
           'next-hops': [nextHop],
@@ -528,13 +533,15 @@ function serviceObject(svc: ScenarioService): KubeObject {
     kind: 'Service',
     metadata: { name: svc.name, namespace: svc.namespace, uid: stableUid(`Service/${svc.namespace}/${svc.name}`) },
     spec: {
-      type: 'ClusterIP',
+      type: svc.type ?? 'ClusterIP',
       clusterIP: ips[0],
       clusterIPs: ips,
+      ...(svc.externalIPs?.length ? { externalIPs: [...svc.externalIPs] } : {}),
+      ...(svc.type === 'NodePort' ? { externalTrafficPolicy: 'Cluster' } : {}),
       ipFamilies: ips.map((ip) => (mustParseIp(ip).family === 4 ? 'IPv4' : 'IPv6')),
       ipFamilyPolicy: ips.length > 1 ? 'PreferDualStack' : 'SingleStack',
       selector: svc.selector,
-      ports: svc.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP' })),
+      ports: svc.ports.map((p) => ({ ...(p.name ? { name: p.name } : {}), port: p.port, targetPort: p.targetPort ?? p.port, protocol: p.protocol ?? 'TCP', ...(p.nodePort !== undefined ? { nodePort: p.nodePort } : {}) })),
       sessionAffinity: 'None',
       internalTrafficPolicy: 'Cluster',
     },

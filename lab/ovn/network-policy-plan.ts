@@ -4,11 +4,10 @@
  * `libovsdb/ops/db_object_types.go`):
  *
  * - one port group per policy (name `HashForOVN(<primary id>)`) holding the selected local pods;
- * - per namespace with policies, two shared default-deny port groups. Their names follow the
- *   long-standing ovn-kubernetes form `<HashForOVN(namespace)>_ingressDefaultDeny` /
- *   `_egressDefaultDeny` (newer releases hash the whole primary id instead; the suffix keeps the
- *   purpose readable in ovn-trace output). Their external_ids are the current ones
- *   (owner-type `NetpolNamespace`), so both forms are traceable;
+ * - per namespace with policies, two shared default-deny port groups, named `HashForOVN(<primary
+ *   id>)` with owner-type `NetpolNamespace` external_ids (ovn-kubernetes since 2024-04); the
+ *   `v2023` and `legacy` styles name them `<HashForOVN(namespace)>_ingressDefaultDeny` /
+ *   `_egressDefaultDeny` with external_ids `name` (the form in older clusters and docs);
  * - default-deny ACLs: priority 1000 drop (`outport == @pg` to-lport for ingress, `inport == @pg`
  *   from-lport + apply-after-lb for egress) and priority 1001 `(arp || nd)` allow;
  * - allow ACLs, priority 1001 allow-related, one per rule × protocol (× ipBlock), with
@@ -20,11 +19,17 @@
  *   merged blocks into one prefix set.
  * - named ports in a policy cannot be resolved per pod in OVN: like ovn-kubernetes, they allow
  *   the whole protocol.
+ * - ACL logging: a namespace's `k8s.ovn.org/acl-logging` annotation sets `log`/`severity` on its
+ *   policy ACLs (deny level on drops, allow level on allows, never on the ARP allow); every
+ *   policy ACL names the `acl-logging` meter.
+ * - scenario `ovn.aclExternalIds`: `current` (default, ovn-kubernetes since 2024-04), `v2023`
+ *   (current ACL ids, port groups of before 5aa56d377), `legacy` (also the ACL names and
+ *   external_ids of before the 2023-04 db ids: gress_policy.go/policy.go before 2aab19eef/28396ad5a).
  */
 import { mustParseCidr } from '../scenario/ip-address.js';
 import { isEmptySelector, matches, selectorToString } from '../scenario/label-selector.js';
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Scenario, ScenarioNetworkPolicy, ScenarioPod } from '../scenario/scenario-types.js';
-import { DEFAULT_CONTROLLER, hashForOvn, podIps, podLspName } from './ovn-names.js';
+import { ACL_LOGGING_METER, DEFAULT_CONTROLLER, hashForOvn, podIps, podLspName } from './ovn-names.js';
 import type { DbCommand } from './ovn-plan-types.js';
 import { atom, mapArgs, setArg } from './ovsdb-syntax.js';
 
@@ -47,6 +52,61 @@ export interface PlannedAcl {
   action: 'allow' | 'allow-related' | 'drop';
   externalIds: Record<string, string>;
   options: Record<string, string>;
+  /** ovn-kubernetes names the ACL logging meter on every policy ACL (logged or not). */
+  meter?: string;
+  /** ACL logging (`k8s.ovn.org/acl-logging` on the namespace): `log=true` and the severity. */
+  log?: boolean;
+  severity?: string;
+}
+
+/** The namespace annotation ovn-kubernetes reads for ACL logging. */
+export const ACL_LOGGING_ANNOTATION = 'k8s.ovn.org/acl-logging';
+/** OVN ACL severities (ovn-nb(5)). */
+export const ACL_SEVERITIES = ['alert', 'warning', 'notice', 'info', 'debug'];
+
+/** ACL logging levels of a namespace, from its `k8s.ovn.org/acl-logging` annotation. */
+export interface AclLoggingLevels {
+  allow?: string;
+  deny?: string;
+}
+
+/** Parses `{"deny":"info","allow":"info"}`; undefined when absent or not JSON (the validator refuses that). */
+export function parseAclLogging(raw: string | undefined): AclLoggingLevels | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const v = JSON.parse(raw) as Record<string, unknown>;
+    const level = (x: unknown) => (typeof x === 'string' && ACL_SEVERITIES.includes(x) ? x : undefined);
+    const out: AclLoggingLevels = {};
+    if (level(v.allow)) out.allow = level(v.allow);
+    if (level(v.deny)) out.deny = level(v.deny);
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/** ovn-kubernetes' getLogSeverity: allow levels for allow actions, deny levels for drop/reject. */
+function logFields(action: PlannedAcl['action'], levels: AclLoggingLevels | undefined): Pick<PlannedAcl, 'log' | 'severity'> {
+  const severity = action === 'drop' ? levels?.deny : levels?.allow;
+  return severity ? { log: true, severity } : {};
+}
+
+/** The external_ids style and the namespaces' logging levels, which every ACL builder needs. */
+interface PolicyStyle {
+  /** ACL names and external_ids of ovn-kubernetes before its 2023-04 db ids. */
+  legacy: boolean;
+  /**
+   * Port group names and external_ids before 2024-04 (5aa56d377): `HashForOVN(<ns>_<policy>)` and
+   * `<HashForOVN(ns)>_<ingress|egress>DefaultDeny`, external_ids `name` only.
+   */
+  legacyPortGroups: boolean;
+  logging: (namespace: string) => AclLoggingLevels | undefined;
+}
+
+function styleOf(scenario: Scenario): PolicyStyle {
+  const levels = new Map((scenario.namespaces ?? []).map((ns) => [ns.name, parseAclLogging(ns.annotations?.[ACL_LOGGING_ANNOTATION])]));
+  const ids = scenario.ovn?.aclExternalIds ?? 'current';
+  return { legacy: ids === 'legacy', legacyPortGroups: ids !== 'current', logging: (ns) => levels.get(ns) };
 }
 
 export interface PlannedPortGroup {
@@ -74,18 +134,32 @@ export function dbObjectIds(ownerType: string, ids: Array<[string, string]>): Re
   return { [OWNER_CONTROLLER]: DEFAULT_CONTROLLER, [OWNER_TYPE]: ownerType, ...Object.fromEntries(ids), [PRIMARY_ID]: primary };
 }
 
-/** Name of a namespace's default-deny port group (see the module comment). */
-export function defaultDenyPortGroupName(namespace: string, dir: Direction): string {
-  return `${hashForOvn(namespace)}_${dir === 'Ingress' ? 'ingressDefaultDeny' : 'egressDefaultDeny'}`;
+/**
+ * Name of a namespace's default-deny port group: HashForOVN of its primary id (current, since
+ * 2024-04), or `<HashForOVN(namespace)>_ingressDefaultDeny` / `_egressDefaultDeny` (before).
+ */
+export function defaultDenyPortGroupName(namespace: string, dir: Direction, legacy = false): string {
+  if (legacy) return `${hashForOvn(namespace)}_${dir === 'Ingress' ? 'ingressDefaultDeny' : 'egressDefaultDeny'}`;
+  return hashForOvn(defaultDenyPortGroupIds(namespace, dir)[PRIMARY_ID]!);
 }
 
-/** Name of a policy's own port group: HashForOVN of its primary id. */
-export function policyPortGroupName(namespace: string, name: string): string {
-  return hashForOvn(policyPortGroupIds(namespace, name)[PRIMARY_ID]!);
+function defaultDenyPortGroupIds(namespace: string, dir: Direction): Record<string, string> {
+  return dbObjectIds('NetpolNamespace', [
+    [OBJECT_NAME, namespace],
+    ['direction', dir],
+  ]);
 }
 
-function policyPortGroupIds(namespace: string, name: string): Record<string, string> {
-  return dbObjectIds('NetworkPolicy', [[OBJECT_NAME, `${namespace}:${name}`]]);
+/**
+ * Name of a policy's own port group: HashForOVN of its primary id (current), or of
+ * `<namespace>_<name>` (legacy `getNetworkPolicyPGName`).
+ */
+export function policyPortGroupName(namespace: string, name: string, legacy = false): string {
+  return legacy ? hashForOvn(`${namespace}_${name}`) : hashForOvn(policyPortGroupIds(namespace, name)[PRIMARY_ID]!);
+}
+
+function policyPortGroupIds(namespace: string, name: string, legacy = false): Record<string, string> {
+  return legacy ? { name: `${namespace}_${name}` } : dbObjectIds('NetworkPolicy', [[OBJECT_NAME, `${namespace}:${name}`]]);
 }
 
 /** The two address sets (v4, v6) of a namespace: every pod IP in it. */
@@ -133,6 +207,7 @@ export function planNetworkPolicies(scenario: Scenario, isLocal: (pod: ScenarioP
   // ovn-kubernetes keeps an address set for every namespace.
   for (const ns of namespaces.keys()) addSets(namespaceAddressSets(ns, scenario.pods));
 
+  const style = styleOf(scenario);
   const portGroups: PlannedPortGroup[] = [];
   const denyPorts = new Map<string, { Ingress: Set<string>; Egress: Set<string> }>();
   for (const np of scenario.networkPolicies ?? []) {
@@ -142,27 +217,24 @@ export function planNetworkPolicies(scenario: Scenario, isLocal: (pod: ScenarioP
     denyPorts.set(np.namespace, deny);
     for (const t of types) local.forEach((p) => deny[t].add(p));
 
-    const pgName = policyPortGroupName(np.namespace, np.name);
+    const pgName = policyPortGroupName(np.namespace, np.name, style.legacyPortGroups);
     const acls: PlannedAcl[] = [];
     for (const dir of types) {
       const rules = dir === 'Ingress' ? (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
       rules.forEach((rule, idx) => {
-        acls.push(...ruleAcls(scenario, np, dir, idx, pgName, rule.peers, rule.ports, namespaces, { ipv4, ipv6 }, addSets));
+        acls.push(...ruleAcls(scenario, np, dir, idx, pgName, rule.peers, rule.ports, namespaces, { ipv4, ipv6 }, addSets, style));
       });
     }
-    portGroups.push({ name: pgName, ports: local, externalIds: policyPortGroupIds(np.namespace, np.name), acls });
+    portGroups.push({ name: pgName, ports: local, externalIds: policyPortGroupIds(np.namespace, np.name, style.legacyPortGroups), acls });
   }
   for (const [ns, ports] of denyPorts) {
     for (const dir of ['Ingress', 'Egress'] as const) {
-      const pg = defaultDenyPortGroupName(ns, dir);
+      const pg = defaultDenyPortGroupName(ns, dir, style.legacyPortGroups);
       portGroups.push({
         name: pg,
         ports: [...ports[dir]].sort(),
-        externalIds: dbObjectIds('NetpolNamespace', [
-          [OBJECT_NAME, ns],
-          ['direction', dir],
-        ]),
-        acls: defaultDenyAcls(ns, dir, pg),
+        externalIds: style.legacyPortGroups ? { name: pg } : defaultDenyPortGroupIds(ns, dir),
+        acls: defaultDenyAcls(ns, dir, pg, style),
       });
     }
   }
@@ -184,16 +256,32 @@ function lportMatch(dir: Direction, pg: string): string {
   return dir === 'Ingress' ? `outport == @${pg}` : `inport == @${pg}`;
 }
 
-function defaultDenyAcls(ns: string, dir: Direction, pg: string): PlannedAcl[] {
+function defaultDenyAcls(ns: string, dir: Direction, pg: string, style: PolicyStyle): PlannedAcl[] {
+  // Legacy (before ovn-kubernetes' 2023-04 db ids): names `<ns>_<ingress|egress>DefaultDeny` and
+  // `<ns>_ARPallowPolicy`, external_ids only `default-deny-policy-type`.
   const ids = (type: string): Record<string, string> =>
-    dbObjectIds('NetpolNamespace', [
-      [OBJECT_NAME, ns],
-      ['direction', dir],
-      ['type', type],
-    ]);
+    style.legacy
+      ? { 'default-deny-policy-type': dir }
+      : dbObjectIds('NetpolNamespace', [
+          [OBJECT_NAME, ns],
+          ['direction', dir],
+          ['type', type],
+        ]);
+  const denyName = style.legacy ? `${ns}_${dir === 'Ingress' ? 'ingressDefaultDeny' : 'egressDefaultDeny'}` : `NP:${ns}:${dir}`;
+  const arpName = style.legacy ? `${ns}_ARPallowPolicy` : `NP:${ns}:${dir}`;
   return [
-    { name: `NP:${ns}:${dir}`.slice(0, 63), ...pipeline(dir), priority: DEFAULT_DENY_PRIORITY, match: lportMatch(dir, pg), action: 'drop', externalIds: ids('defaultDeny') },
-    { name: `NP:${ns}:${dir}`.slice(0, 63), ...pipeline(dir), priority: DEFAULT_ALLOW_PRIORITY, match: `${lportMatch(dir, pg)} && (arp || nd)`, action: 'allow', externalIds: ids('arpAllow') },
+    {
+      name: denyName.slice(0, 63),
+      ...pipeline(dir),
+      priority: DEFAULT_DENY_PRIORITY,
+      match: lportMatch(dir, pg),
+      action: 'drop',
+      externalIds: ids('defaultDeny'),
+      meter: ACL_LOGGING_METER,
+      ...logFields('drop', style.logging(ns)),
+    },
+    // The ARP/ND allow ACL is never logged (built with nil logging levels).
+    { name: arpName.slice(0, 63), ...pipeline(dir), priority: DEFAULT_ALLOW_PRIORITY, match: `${lportMatch(dir, pg)} && (arp || nd)`, action: 'allow', externalIds: ids('arpAllow'), meter: ACL_LOGGING_METER },
   ];
 }
 
@@ -235,6 +323,7 @@ function ruleAcls(
   namespaces: Map<string, Record<string, string>>,
   mode: { ipv4: boolean; ipv6: boolean },
   addSets: (s: PlannedAddressSet[]) => void,
+  style: PolicyStyle,
 ): PlannedAcl[] {
   const side = dir === 'Ingress' ? 'src' : 'dst';
   const lport = lportMatch(dir, pg);
@@ -267,18 +356,31 @@ function ruleAcls(
   for (const [proto, l4] of l4Matches(ports)) {
     const withL4 = (l3: string): string => (l4 === 'None' ? `${l3} && ${lport}` : `${l3} && ${l4} && ${lport}`);
     const make = (ipBlockIdx: number, match: string): PlannedAcl => ({
-      name: `NP:${np.namespace}:${np.name}:${dir}:${idx}`.slice(0, 63),
+      name: (style.legacy ? `${np.namespace}_${np.name}_${idx}` : `NP:${np.namespace}:${np.name}:${dir}:${idx}`).slice(0, 63),
       ...pipeline(dir),
       priority: DEFAULT_ALLOW_PRIORITY,
       match,
       action: 'allow-related',
-      externalIds: dbObjectIds('NetworkPolicy', [
-        [OBJECT_NAME, `${np.namespace}:${np.name}`],
-        ['direction', dir],
-        ['gress-index', String(idx)],
-        ['port-policy-protocol', proto],
-        ['ip-block-index', String(ipBlockIdx)],
-      ]),
+      externalIds: style.legacy
+        ? {
+            // Legacy buildACLAllow: ipblock_cidr "false" for the selector ACL, "true" for the first
+            // ipBlock, then its 1-based number.
+            l4Match: l4,
+            ipblock_cidr: ipBlockIdx < 0 ? 'false' : ipBlockIdx === 0 ? 'true' : String(ipBlockIdx + 1),
+            namespace: np.namespace,
+            policy: np.name,
+            policy_type: dir,
+            [`${dir}_num`]: String(idx),
+          }
+        : dbObjectIds('NetworkPolicy', [
+            [OBJECT_NAME, `${np.namespace}:${np.name}`],
+            ['direction', dir],
+            ['gress-index', String(idx)],
+            ['port-policy-protocol', proto],
+            ['ip-block-index', String(ipBlockIdx)],
+          ]),
+      meter: ACL_LOGGING_METER,
+      ...logFields('allow-related', style.logging(np.namespace)),
     });
     ipBlocks.forEach((b, i) => {
       const fam = mustParseCidr(b.cidr).family === 6 ? 'ip6' : 'ip4';
@@ -327,6 +429,9 @@ export function aclCreateCommand(acl: PlannedAcl, id: string): DbCommand {
     `match=${atom(acl.match)}`,
     `action=${acl.action}`,
     ...(acl.name ? [`name=${atom(acl.name)}`] : []),
+    ...(acl.meter ? [`meter=${atom(acl.meter)}`] : []),
+    ...(acl.log ? ['log=true'] : []),
+    ...(acl.severity ? [`severity=${acl.severity}`] : []),
     ...mapArgs('options', acl.options),
     ...mapArgs('external_ids', acl.externalIds),
   ];
@@ -335,6 +440,10 @@ export function aclCreateCommand(acl: PlannedAcl, id: string): DbCommand {
 /** Commands creating address sets, port groups (with member ports) and their ACLs. */
 export function networkPolicyCommands(plan: NetworkPolicyPlan): DbCommand[] {
   const cmds: DbCommand[] = [];
+  // ovn-kubernetes creates the ACL logging meter at start-up (createACLLoggingMeter: 20 pktps, fair).
+  if (plan.portGroups.some((pg) => pg.acls.some((a) => a.meter === ACL_LOGGING_METER))) {
+    cmds.push(['--fair', 'meter-add', ACL_LOGGING_METER, 'drop', '20', 'pktps']);
+  }
   for (const as of plan.addressSets) {
     cmds.push(['create', 'Address_Set', `name=${atom(as.name)}`, setArg('addresses', as.addresses), ...mapArgs('external_ids', as.externalIds)]);
   }

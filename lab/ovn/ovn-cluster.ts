@@ -135,7 +135,7 @@ export async function startOvnCluster(plan: OvnClusterPlan, runDir: string, opts
         const cmds: DbCommand[] = [];
         for (const c of zp.remoteChassis) {
           cmds.push(['chassis-add', c.name, 'geneve', c.encapIp]);
-          cmds.push(['set', 'Chassis', c.name, ...mapArgs('other_config', { 'is-remote': 'true' }), `hostname=${JSON.stringify(c.name)}`]);
+          cmds.push(['set', 'Chassis', c.name, ...mapArgs('other_config', { 'is-remote': 'true' }), `hostname=${JSON.stringify(c.hostname)}`]);
         }
         await sbctl(z.sbSocket, cmds);
       }
@@ -170,6 +170,7 @@ export async function startOvnCluster(plan: OvnClusterPlan, runDir: string, opts
       const z = layout.zones.find((x) => x.name === zp.name)!;
       await nbctl(z.nbSocket, [['--wait=sb', `--timeout=${Math.ceil(remaining() / 1000)}`, 'sync']]);
       await bindRemotePorts(z, zp);
+      await writeMacBindings(z, zp);
     }),
   );
   await waitForBindings(plan, layout.zones, deadline, opts.signal);
@@ -247,6 +248,12 @@ async function startNodeOvs(n: Omit<NodeRuntime, 'ports' | 'processes'>, plan: N
     ['--may-exist', 'add-br', 'br-int'],
     ['set', 'Bridge', 'br-int', 'fail-mode=secure', ...mapArgs('other_config', { 'disable-in-band': 'true' })],
   ];
+  // The provider bridge: its LOCAL port carries the node IP on a real node; the uplink is a dummy.
+  const ext = plan.externalBridge;
+  cmds.push(['--may-exist', 'add-br', ext.name]);
+  cmds.push(['set', 'Bridge', ext.name, `other_config:hwaddr=${JSON.stringify(ext.mac)}`]);
+  cmds.push(['--may-exist', 'add-port', ext.name, ext.uplink]);
+  cmds.push(['set', 'Interface', ext.uplink, 'type=dummy']);
   for (const p of plan.ports) {
     cmds.push(['--may-exist', 'add-port', 'br-int', p.name]);
     cmds.push([
@@ -296,6 +303,29 @@ async function bindRemotePorts(z: ZoneRuntime, zp: ZonePlan): Promise<void> {
   );
 }
 
+/**
+ * Writes the gateway routers' learned neighbours as SB MAC_Binding rows (what ovn-controller
+ * writes on an ARP reply). Their timestamp lies far ahead, so northd's MAC binding ageing
+ * (mac_binding_age_threshold) never removes them: no ARP traffic refreshes them in the lab.
+ */
+async function writeMacBindings(z: ZoneRuntime, zp: ZonePlan): Promise<void> {
+  if (zp.macBindings.length === 0) return;
+  const out = await sbctl(z.sbSocket, [['--format=json', '--columns=_uuid,external_ids', 'list', 'Datapath_Binding']]);
+  const datapaths = new Map<string, string>();
+  for (const row of (JSON.parse(out) as { data: unknown[][] }).data) {
+    const ids = Object.fromEntries((row[1] as [string, Array<[string, string]>])[1]);
+    if (ids.name) datapaths.set(ids.name, (row[0] as [string, string])[1]);
+  }
+  const farFuture = Date.now() + 10 * 365 * 24 * 3600 * 1000;
+  const cmds: DbCommand[] = [];
+  for (const b of zp.macBindings) {
+    const dp = datapaths.get(b.router);
+    if (!dp) throw new LabNotReadyError(`zone ${z.name}: northd made no datapath for gateway router ${b.router}`);
+    cmds.push(['create', 'MAC_Binding', `logical_port=${JSON.stringify(b.port)}`, `ip=${JSON.stringify(b.ip)}`, `mac=${JSON.stringify(b.mac)}`, `datapath=${dp}`, `timestamp=${farFuture}`]);
+  }
+  await sbctl(z.sbSocket, cmds);
+}
+
 async function checkRemoteBindings(z: ZoneRuntime, zp: ZonePlan): Promise<void> {
   if (zp.remotePortBindings.length === 0) return;
   const bindings = await portBindings(z.sbSocket);
@@ -326,7 +356,7 @@ async function waitForBindings(plan: OvnClusterPlan, zones: ZoneRuntime[], deadl
     for (const z of zones) {
       const bound = await portBindings(z.sbSocket);
       for (const n of plan.nodes.filter((x) => x.zone === z.name)) {
-        for (const lsp of n.expectedBindings) if (bound.get(lsp) !== n.name) missing.push(`${lsp} (on ${n.name})`);
+        for (const lsp of n.expectedBindings) if (bound.get(lsp) !== n.chassisId) missing.push(`${lsp} (on ${n.name})`);
       }
     }
     if (missing.length === 0) return;

@@ -29,9 +29,13 @@ export interface NodePlan {
   zone: string;
   nodeIP: string;
   nodeId: number;
+  /** Chassis name (OVS system-id): a UUID, like on a real node. */
+  chassisId: string;
   /** Open_vSwitch external_ids for ovn-controller (system-id, ovn-remote is filled in by I/O). */
   chassisExternalIds: Record<string, string>;
   ports: PlannedOvsPort[];
+  /** The provider bridge (breth0) with its uplink port; its MAC is the node's (the rtoe-GR MAC). */
+  externalBridge: { name: string; uplink: string; mac: string };
   /** Logical switch ports this chassis must bind before the lab is ready. */
   expectedBindings: string[];
 }
@@ -43,7 +47,9 @@ export interface ZonePlan {
   /** NB transactions, applied in order (each a list of commands run in one `ovn-nbctl` call). */
   nbTransactions: DbCommand[][];
   /** Remote chassis registered in this zone's SB (interconnect). */
-  remoteChassis: Array<{ name: string; encapIp: string }>;
+  remoteChassis: Array<{ name: string; hostname: string; encapIp: string }>;
+  /** Neighbour MACs the local gateway routers have learned (SB MAC_Binding rows). */
+  macBindings: Array<{ router: string; port: string; ip: string; mac: string }>;
   /** Remote transit ports whose SB Port_Binding must be bound to their remote chassis. */
   remotePortBindings: Array<{ port: string; chassis: string }>;
 }

@@ -1,6 +1,6 @@
 /**
  * Pure planner: scenario → OVN NB contents per zone and OVS contents per node, laid out like an
- * ovn-kubernetes cluster in local-gateway mode.
+ * ovn-kubernetes cluster (shared gateway mode by default, local gateway mode as an option).
  *
  * Per zone NB (interconnect: one zone per node, named after it; central: one zone `global`):
  * - a switch per node (`<node>`) with pod LSPs `<ns>_<pod>`, the management LSP `k8s-<node>`
@@ -8,17 +8,28 @@
  * - interconnect only: `transit_switch` with `tstor-<local>` (type router ↔ `rtots-<local>`) and
  *   `tstor-<other>` (type remote, requested-chassis=<other>), and static routes to the other nodes'
  *   pod subnets via their transit IPs;
- * - local-gateway routing: a src-ip route sending each node's pod subnet to its management port and
- *   a priority-1004 policy rerouting traffic to the node IP there (so host-network destinations
- *   and the outside world are reached through `k8s-<node>`, as ovnkube-trace expects);
- * - Service load balancers on every node switch, NetworkPolicy port groups/ACLs/address sets.
+ * - the gateway topology (see gateway-plan.ts): join switch, `GR_<node>`, `ext_<node>` with its
+ *   localnet port, SNAT, routes; in shared mode pod egress goes through the GR, in local mode
+ *   through the management port; both route traffic to the node's own IP to `k8s-<node>`
+ *   (priority-1004 policy);
+ * - Service load balancers (cluster-wide in clusterLBGroup, NodePort per node on its switch and
+ *   GR), NetworkPolicy port groups/ACLs/address sets.
+ *
+ * Per node OVS: br-int with the pod and management ports, and the provider bridge breth0 (uplink
+ * `eth0`) mapped as `physnet` (ovn-bridge-mappings), so ovn-controller patches the localnet port.
  */
 import type { Scenario, ScenarioPod } from '../scenario/scenario-types.js';
+import { gatewayCommands, learnedMacBindings } from './gateway-plan.js';
 import { loadBalancerCommands, planLoadBalancers } from './load-balancer-plan.js';
 import { networkPolicyCommands, nodeAllowAcl, aclCreateCommand, planNetworkPolicies } from './network-policy-plan.js';
 import {
   CLUSTER_ROUTER,
+  EXTERNAL_BRIDGE,
+  EXTERNAL_UPLINK_PORT,
   GLOBAL_ZONE,
+  PHYSICAL_NETWORK,
+  etorName,
+  gatewayRouterName,
   MGMT_OVS_PORT,
   TRANSIT_SWITCH,
   TRANSIT_SWITCH_TUNNEL_KEY,
@@ -95,10 +106,6 @@ function planZone(scenario: Scenario, zone: string, local: NodeAddressing[], rem
     topo.push(['lsp-set-type', storName(n.name), 'router']);
     topo.push(['lsp-set-addresses', storName(n.name), 'router']);
     topo.push(['lsp-set-options', storName(n.name), `router-port=${rtosName(n.name)}`]);
-    // Local gateway mode: everything that is not another pod leaves through the management port.
-    topo.push(['--policy=src-ip', 'lr-route-add', CLUSTER_ROUTER, n.subnetV4, n.mgmtV4]);
-    if (n.subnetV6 && n.mgmtV6) topo.push(['--policy=src-ip', 'lr-route-add', CLUSTER_ROUTER, n.subnetV6, n.mgmtV6]);
-    topo.push(['lr-policy-add', CLUSTER_ROUTER, '1004', `inport == "${rtosName(n.name)}" && ip4.dst == ${n.nodeIP} /* ${n.name} */`, 'reroute', n.mgmtV4]);
   }
   if (interconnect) {
     topo.push(['ls-add', TRANSIT_SWITCH]);
@@ -119,11 +126,14 @@ function planZone(scenario: Scenario, zone: string, local: NodeAddressing[], rem
       topo.push(['lsp-add', TRANSIT_SWITCH, tstorName(r.name)]);
       topo.push(['lsp-set-type', tstorName(r.name), 'remote']);
       topo.push(['lsp-set-addresses', tstorName(r.name), [r.rtotsMac, ...r.rtotsNetworks].join(' ')]);
+      // ovn-kubernetes names the node (its hostname) as requested-chassis of remote ports.
       topo.push(['lsp-set-options', tstorName(r.name), `requested-chassis=${r.name}`, `requested-tnl-key=${r.nodeId}`]);
       topo.push(['lr-route-add', CLUSTER_ROUTER, r.subnetV4, r.transitV4]);
       if (r.subnetV6 && r.transitV6) topo.push(['lr-route-add', CLUSTER_ROUTER, r.subnetV6, r.transitV6]);
     }
   }
+
+  topo.push(...gatewayCommands(scenario, local, remote, interconnect));
 
   // Management-port allow ACLs on each node switch, then services and policies.
   const extra: DbCommand[] = [];
@@ -134,7 +144,7 @@ function planZone(scenario: Scenario, zone: string, local: NodeAddressing[], rem
       extra.push(['add', 'Logical_Switch', n.name, 'acls', id]);
     }
   });
-  extra.push(...loadBalancerCommands(planLoadBalancers(scenario), local.map((n) => n.name)));
+  extra.push(...loadBalancerCommands(planLoadBalancers(scenario), local.map((n) => ({ node: n.name, switch: n.name, router: gatewayRouterName(n.name) }))));
   const localNames = new Set(local.map((n) => n.name));
   const policies = networkPolicyCommands(planNetworkPolicies(scenario, (p) => localNames.has(p.node)));
 
@@ -142,8 +152,9 @@ function planZone(scenario: Scenario, zone: string, local: NodeAddressing[], rem
     name: zone,
     nodes: local.map((n) => n.name),
     nbTransactions: [topo, extra, ...(policies.length > 0 ? [policies] : [])],
-    remoteChassis: interconnect ? remote.map((r) => ({ name: r.name, encapIp: r.nodeIP })) : [],
-    remotePortBindings: interconnect ? remote.map((r) => ({ port: tstorName(r.name), chassis: r.name })) : [],
+    macBindings: learnedMacBindings(local, remote),
+    remoteChassis: interconnect ? remote.map((r) => ({ name: r.chassisId, hostname: r.name, encapIp: r.nodeIP })) : [],
+    remotePortBindings: interconnect ? remote.map((r) => ({ port: tstorName(r.name), chassis: r.chassisId })) : [],
   };
 }
 
@@ -160,11 +171,12 @@ function planNode(scenario: Scenario, a: NodeAddressing, zone: string, interconn
     })),
   ];
   const chassisExternalIds: Record<string, string> = {
-    'system-id': a.name,
+    'system-id': a.chassisId,
     hostname: a.name,
     'ovn-encap-type': 'geneve',
     'ovn-encap-ip': a.nodeIP,
     'ovn-bridge': 'br-int',
+    'ovn-bridge-mappings': `${PHYSICAL_NETWORK}:${EXTERNAL_BRIDGE}`,
   };
   // In interconnect mode every node is its own zone's gateway to the others: ovn-controller only
   // builds tunnels to `is-remote` chassis when the local chassis is an interconnect chassis.
@@ -174,8 +186,11 @@ function planNode(scenario: Scenario, a: NodeAddressing, zone: string, interconn
     zone,
     nodeIP: a.nodeIP,
     nodeId: a.nodeId,
+    chassisId: a.chassisId,
     chassisExternalIds,
     ports,
-    expectedBindings: ports.map((p) => p.ifaceId),
+    externalBridge: { name: EXTERNAL_BRIDGE, uplink: EXTERNAL_UPLINK_PORT, mac: a.externalMac },
+    // The gateway router's l3gateway ports are claimed by this chassis once it runs the GR.
+    expectedBindings: [...ports.map((p) => p.ifaceId), etorName(a.name)],
   };
 }

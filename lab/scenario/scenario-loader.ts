@@ -43,7 +43,7 @@ export function normalizeScenario(value: unknown, source = '<object>'): Scenario
   // Deep copy so later defaults never change the caller's object.
   const s = structuredClone(value) as Scenario;
   s.flavour ??= 'ovn-kubernetes';
-  s.ovn = { mode: s.ovn?.mode ?? 'interconnect' };
+  s.ovn = { mode: s.ovn?.mode ?? 'interconnect', gatewayMode: s.ovn?.gatewayMode ?? 'shared', aclExternalIds: s.ovn?.aclExternalIds ?? 'current' };
   s.namespaces ??= [];
   s.services ??= [];
   s.networkPolicies ??= [];

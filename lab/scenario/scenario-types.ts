@@ -10,6 +10,30 @@ export type LabFlavour = 'ovn-kubernetes' | 'antrea';
 /** OVN control-plane layout: one zone per node (current ovn-kubernetes) or one central NB/SB. */
 export type OvnMode = 'interconnect' | 'central';
 
+/**
+ * ovn-kubernetes gateway mode (`--gateway-mode`): `shared` (the default) sends pod egress through
+ * the node's gateway router `GR_<node>` and the provider bridge; `local` through the management
+ * port and the host's routing table.
+ */
+export type OvnGatewayMode = 'shared' | 'local';
+
+/**
+ * Style of the ACL / port group names and external_ids: `current` (ovn-kubernetes since 2024-04:
+ * owner-type, `k8s.ovn.org/name`, `k8s.ovn.org/id`, ...; port groups named by the hash of their
+ * primary id), `v2023` (2023-04 … 2024-03: the same ACL ids, port groups `HashForOVN(<ns>_<policy>)`
+ * and `<HashForOVN(ns)>_ingressDefaultDeny` with external_ids `name`) or `legacy` (before 2023-04:
+ * also ACL keys `namespace`, `policy`, `policy_type`, `<Ingress|Egress>_num`, `l4Match`,
+ * `ipblock_cidr`, `default-deny-policy-type`).
+ */
+export type OvnAclExternalIdsStyle = 'current' | 'v2023' | 'legacy';
+
+/** The OVN flavour's options. */
+export interface ScenarioOvnOptions {
+  mode?: OvnMode;
+  gatewayMode?: OvnGatewayMode;
+  aclExternalIds?: OvnAclExternalIdsStyle;
+}
+
 /** Label map, as in Kubernetes metadata.labels. */
 export type Labels = Record<string, string>;
 
@@ -34,6 +58,12 @@ export interface ScenarioNode {
 export interface ScenarioNamespace {
   name: string;
   labels?: Labels;
+  /**
+   * Namespace annotations. The OVN flavour reads `k8s.ovn.org/acl-logging`
+   * (`{"deny":"info","allow":"info"}`): the namespace's NetworkPolicy ACLs get `log=true`, that
+   * `severity` and their `name`, as ovn-kubernetes sets them.
+   */
+  annotations?: Record<string, string>;
 }
 
 export interface ScenarioPod {
@@ -58,6 +88,8 @@ export interface ScenarioServicePort {
   /** Number, or a named container port. Default: `port`. */
   targetPort?: number | string;
   protocol?: 'TCP' | 'UDP' | 'SCTP';
+  /** NodePort services only: the node port (30000-32767). */
+  nodePort?: number;
 }
 
 export interface ScenarioService {
@@ -68,6 +100,10 @@ export interface ScenarioService {
   clusterIPv6?: string;
   selector: Labels;
   ports: ScenarioServicePort[];
+  /** `ClusterIP` (default) or `NodePort` (then every port needs a `nodePort`). */
+  type?: 'ClusterIP' | 'NodePort';
+  /** spec.externalIPs (IPv4/IPv6 addresses outside the pod subnets). */
+  externalIPs?: string[];
 }
 
 /** Kubernetes networking.k8s.io/v1 NetworkPolicy peer. */
@@ -166,7 +202,7 @@ export interface ScenarioLiveConnection {
 export interface Scenario {
   name: string;
   flavour?: LabFlavour;
-  ovn?: { mode?: OvnMode };
+  ovn?: ScenarioOvnOptions;
   nodes: ScenarioNode[];
   namespaces?: ScenarioNamespace[];
   pods: ScenarioPod[];

@@ -24,9 +24,15 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const TOP_LEVEL_KEYS = ['name', 'flavour', 'ovn', 'nodes', 'namespaces', 'pods', 'services', 'networkPolicies', 'antreaNetworkPolicies', 'liveTraffic', 'restrictedUserDenies'];
 const NODE_KEYS = ['name', 'podSubnet', 'podSubnetV6', 'nodeIP', 'labels'];
-const NAMESPACE_KEYS = ['name', 'labels'];
+const NAMESPACE_KEYS = ['name', 'labels', 'annotations'];
+/** The namespace annotation ovn-kubernetes reads for ACL logging, and the OVN ACL severities. */
+const ACL_LOGGING_ANNOTATION = 'k8s.ovn.org/acl-logging';
+const ACL_SEVERITIES = ['alert', 'warning', 'notice', 'info', 'debug'];
+/** The Kubernetes default NodePort range. */
+const NODE_PORT_MIN = 30000;
+const NODE_PORT_MAX = 32767;
 const POD_KEYS = ['name', 'namespace', 'node', 'labels', 'ip', 'ipv6', 'hostNetwork', 'ports', 'ready'];
-const SERVICE_KEYS = ['name', 'namespace', 'clusterIP', 'clusterIPv6', 'selector', 'ports'];
+const SERVICE_KEYS = ['name', 'namespace', 'clusterIP', 'clusterIPv6', 'selector', 'ports', 'type', 'externalIPs'];
 const POLICY_KEYS = ['name', 'namespace', 'spec'];
 
 type Obj = Record<string, unknown>;
@@ -51,9 +57,15 @@ export function validateScenario(input: unknown): string[] {
   if (s.ovn !== undefined) {
     if (!isObj(s.ovn)) issues.push('ovn: must be a map, e.g. { mode: interconnect }');
     else {
-      unknownKeys(s.ovn, ['mode'], 'ovn', issues);
+      unknownKeys(s.ovn, ['mode', 'gatewayMode', 'aclExternalIds'], 'ovn', issues);
       if (s.ovn.mode !== undefined && s.ovn.mode !== 'interconnect' && s.ovn.mode !== 'central') {
         issues.push(`ovn.mode: must be "interconnect" or "central" (got ${JSON.stringify(s.ovn.mode)})`);
+      }
+      if (s.ovn.gatewayMode !== undefined && s.ovn.gatewayMode !== 'shared' && s.ovn.gatewayMode !== 'local') {
+        issues.push(`ovn.gatewayMode: must be "shared" (ovn-kubernetes' default) or "local" (got ${JSON.stringify(s.ovn.gatewayMode)})`);
+      }
+      if (s.ovn.aclExternalIds !== undefined && !['current', 'v2023', 'legacy'].includes(s.ovn.aclExternalIds as string)) {
+        issues.push(`ovn.aclExternalIds: must be "current", "v2023" or "legacy" (got ${JSON.stringify(s.ovn.aclExternalIds)})`);
       }
     }
   }
@@ -102,6 +114,14 @@ export function validateScenario(input: unknown): string[] {
       else nodeIps.set(String(ip.value), n.name);
       const inSubnet = subnets.find((o) => cidrContains(o.cidr, ip));
       if (inSubnet) issues.push(`${where}: nodeIP ${n.nodeIP} lies inside the pod subnet of ${inSubnet.owner}`);
+      // The node network is a /16 (a kind network) whose first host is the nodes' default gateway.
+      const nodeNet = parseCidr(`${n.nodeIP}/16`)!;
+      if (ip.value === nodeNet.network || ip.value === nodeNet.network + 1n || ip.value === cidrLast(nodeNet)) {
+        issues.push(`${where}: nodeIP ${n.nodeIP} is the network, gateway (.1) or broadcast address of its /16 node network`);
+      }
+      if (parseCidr('100.64.0.0/16')!.network === (ip.value & ~0xffffn) || parseCidr('169.254.0.0/16')!.network === (ip.value & ~0xffffn)) {
+        issues.push(`${where}: nodeIP ${n.nodeIP} lies in ovn-kubernetes' join (100.64.0.0/16) or link-local masquerade range`);
+      }
     }
     labelsProblem(n.labels, `${where}: labels`, issues);
   });
@@ -123,6 +143,10 @@ export function validateScenario(input: unknown): string[] {
       return void issues.push(`${where}: duplicate namespace name "${ns.name}"`);
     }
     labelsProblem(ns.labels, `${where}: labels`, issues);
+    labelsProblem(ns.annotations, `${where}: annotations`, issues);
+    if (isObj(ns.annotations) && ns.annotations[ACL_LOGGING_ANNOTATION] !== undefined) {
+      aclLoggingProblem(ns.annotations[ACL_LOGGING_ANNOTATION], `${where}: annotations["${ACL_LOGGING_ANNOTATION}"]`, issues);
+    }
     // Kubernetes adds this label to every namespace; selectors commonly rely on it.
     namespaces.set(ns.name, { ...(isObj(ns.labels) ? (ns.labels as Record<string, string>) : {}), 'kubernetes.io/metadata.name': ns.name });
   });
@@ -229,6 +253,7 @@ export function validateScenario(input: unknown): string[] {
 
   // --- services ------------------------------------------------------------------------------
   const serviceKeys = new Set<string>();
+  const nodePorts = new Map<string, string>();
   listOf(s.services, 'services', issues, false).forEach((svc, i) => {
     const label = isObj(svc) && typeof svc.name === 'string' ? ` "${String(svc.namespace ?? '?')}/${svc.name}"` : '';
     const where = `services[${i}]${label}`;
@@ -255,6 +280,23 @@ export function validateScenario(input: unknown): string[] {
     };
     checkVip('clusterIP', 4);
     checkVip('clusterIPv6', 6);
+    if (svc.type !== undefined && svc.type !== 'ClusterIP' && svc.type !== 'NodePort') {
+      issues.push(`${where}: type must be "ClusterIP" or "NodePort" (got ${JSON.stringify(svc.type)}); LoadBalancer and ExternalName services are not modelled`);
+    }
+    const antrea = s.flavour === 'antrea';
+    if (antrea && svc.type === 'NodePort') issues.push(`${where}: the antrea flavour does not model NodePort services`);
+    if (svc.externalIPs !== undefined) {
+      if (antrea) issues.push(`${where}: the antrea flavour does not model externalIPs`);
+      if (!Array.isArray(svc.externalIPs)) issues.push(`${where}: externalIPs must be a list of IP addresses`);
+      else
+        svc.externalIPs.forEach((e, k) => {
+          const ip = typeof e === 'string' ? parseIp(e) : undefined;
+          if (!ip) return void issues.push(`${where}: externalIPs[${k}] ${JSON.stringify(e)} is not an IP address`);
+          const inSubnet = subnets.find((o) => cidrContains(o.cidr, ip));
+          if (inSubnet) issues.push(`${where}: externalIPs[${k}] ${String(e)} lies inside the pod subnet of ${inSubnet.owner}`);
+          claimIp(ip, `service "${key}"`, where);
+        });
+    }
     let selected: ScenarioPod[] = [];
     if (!isObj(svc.selector) || Object.keys(svc.selector).length === 0) {
       issues.push(`${where}: selector must be a non-empty label map (the lab does not model selector-less services)`);
@@ -271,8 +313,19 @@ export function validateScenario(input: unknown): string[] {
       svc.ports.forEach((port, j) => {
         const pw = `${where}: ports[${j}]`;
         if (!isObj(port)) return void issues.push(`${pw} must be a map with port`);
-        unknownKeys(port, ['name', 'port', 'targetPort', 'protocol'], pw, issues);
+        unknownKeys(port, ['name', 'port', 'targetPort', 'protocol', 'nodePort'], pw, issues);
         if (!validPort(port.port)) issues.push(`${pw}: port must be 1-65535`);
+        if (svc.type === 'NodePort') {
+          const np = port.nodePort;
+          if (typeof np !== 'number' || !Number.isInteger(np) || np < NODE_PORT_MIN || np > NODE_PORT_MAX) {
+            issues.push(`${pw}: a NodePort service needs nodePort ${NODE_PORT_MIN}-${NODE_PORT_MAX} on every port (the lab does not allocate them)`);
+          } else {
+            const npKey = `${String(port.protocol ?? 'TCP')}/${np}`;
+            const owner = nodePorts.get(npKey);
+            if (owner) issues.push(`${pw}: nodePort ${np}/${String(port.protocol ?? 'TCP')} is already used by service "${owner}"`);
+            else nodePorts.set(npKey, key);
+          }
+        } else if (port.nodePort !== undefined) issues.push(`${pw}: nodePort is only allowed on a service of type NodePort`);
         const proto = (port.protocol ?? 'TCP') as string;
         if (!PROTOCOLS.includes(proto)) issues.push(`${pw}: protocol must be TCP, UDP or SCTP`);
         const dup = `${proto}/${String(port.port)}`;
@@ -436,6 +489,22 @@ function validatePeer(
   if (!any) {
     const scope = p.namespaceSelector !== undefined ? 'the selected namespaces' : `namespace "${policyNamespace}"`;
     issues.push(`${where}: podSelector matches no pod in ${scope}`);
+  }
+}
+
+/** `k8s.ovn.org/acl-logging`: JSON with `allow`/`deny` (ovn-kubernetes also has `pass`, for ANPs only). */
+function aclLoggingProblem(raw: unknown, where: string, issues: string[]): void {
+  if (typeof raw !== 'string') return;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    return void issues.push(`${where}: must be JSON like {"deny":"info","allow":"info"} (got ${JSON.stringify(raw)})`);
+  }
+  if (!isObj(v)) return void issues.push(`${where}: must be a JSON object like {"deny":"info","allow":"info"}`);
+  for (const [k, level] of Object.entries(v)) {
+    if (k !== 'allow' && k !== 'deny') issues.push(`${where}: unknown key "${k}" (the lab models "allow" and "deny"; "pass" applies to AdminNetworkPolicies only)`);
+    else if (typeof level !== 'string' || !ACL_SEVERITIES.includes(level)) issues.push(`${where}: ${k} must be one of ${ACL_SEVERITIES.join(', ')} (got ${JSON.stringify(level)})`);
   }
 }
 

@@ -101,7 +101,8 @@ test('central mode: one NB/SB for all nodes, cross-node trace reaches the pod di
     // Both nodes' views show the same central databases under the usual names.
     const cmd = lab.nodeExec('ovn-worker2', ['ovn-nbctl', '--db', 'unix:/var/run/ovn/ovnnb_db.sock', '--bare', '--columns=name', 'list', 'Logical_Switch']);
     const r = await execa(cmd.argv[0]!, cmd.argv.slice(1), { env: cmd.env });
-    assert.equal(r.stdout.split('\n').filter(Boolean).sort(), ['ovn-worker', 'ovn-worker2']);
+    // Shared gateway mode: the node switches, one join switch and each node's external switch.
+    assert.equal(r.stdout.split('\n').filter(Boolean).sort(), ['ext_ovn-worker', 'ext_ovn-worker2', 'join', 'ovn-worker', 'ovn-worker2']);
   } finally {
     await lab.down();
   }

@@ -1,4 +1,4 @@
-import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { CniTraceError, InvalidArgumentError } from '../../../core/errors.js';
 import { podIpOfFamily, type KubeClient } from '../../../core/kube/kube-client.js';
 import type { AddressFamily, Protocol } from '../../../core/model.js';
@@ -22,6 +22,76 @@ export interface OvnNode {
   subnets: string[];
   /** Local gateway mode (`k8s.ovn.org/l3-gateway-config` mode `local`): traffic leaves through the management port. */
   routingViaHost: boolean;
+  /** The node's gateway as ovn-kubernetes announces it (`k8s.ovn.org/l3-gateway-config`), when set. */
+  gateway?: NodeGateway;
+  /** Addresses of the node itself: InternalIP, the gateway's ip-addresses and node-primary-ifaddr (no prefix). */
+  addresses: string[];
+}
+
+/**
+ * A node's L3 gateway, from `k8s.ovn.org/l3-gateway-config` (network `default`): what ovnkube-node
+ * configured its gateway router `GR_<node>` with. ovn-kubernetes names the router `GR_<node>`,
+ * its external switch `ext_<node>` and the router's port there `rtoe-GR_<node>`
+ * (pkg/types/const.go); the localnet port is the annotation's `interface-id`.
+ */
+export interface NodeGateway {
+  mode: string;
+  /** The external switch's localnet port (`interface-id`, e.g. `breth0_<node>`). */
+  localnetPort?: string;
+  /** MAC of the provider bridge = of `rtoe-GR_<node>` (`mac-address`). */
+  mac?: string;
+  /** Node addresses on the external network, without prefix (`ip-addresses`). */
+  ips: string[];
+  nextHops: string[];
+  gatewayRouter: string;
+  externalSwitch: string;
+  /** The GR's join-switch addresses (`k8s.ovn.org/node-gateway-router-lrp-ifaddrs`, network default; older `...-ifaddr`). */
+  joinIps: string[];
+}
+
+/** Parses `k8s.ovn.org/l3-gateway-config` (current `ip-addresses`/`next-hops`, or the older singular fields). */
+export function parseL3GatewayConfig(node: string, raw: string | undefined, joinAddrs?: { current?: string; legacy?: string }): NodeGateway | undefined {
+  if (!raw) return undefined;
+  let cfg: Record<string, unknown> | undefined;
+  try {
+    cfg = (JSON.parse(raw) as { default?: Record<string, unknown> }).default;
+  } catch {
+    return undefined;
+  }
+  if (!cfg || typeof cfg.mode !== 'string') return undefined;
+  const list = (plural: unknown, singular: unknown): string[] =>
+    (Array.isArray(plural) ? plural : typeof singular === 'string' ? [singular] : []).filter((x): x is string => typeof x === 'string');
+  return {
+    mode: cfg.mode,
+    ...(typeof cfg['interface-id'] === 'string' ? { localnetPort: cfg['interface-id'] } : {}),
+    ...(typeof cfg['mac-address'] === 'string' ? { mac: cfg['mac-address'] } : {}),
+    ips: list(cfg['ip-addresses'], cfg['ip-address']).map((c) => c.split('/')[0]!),
+    nextHops: list(cfg['next-hops'], cfg['next-hop']),
+    gatewayRouter: `GR_${node}`,
+    externalSwitch: `ext_${node}`,
+    joinIps: parseJoinAddrs(joinAddrs?.current, joinAddrs?.legacy),
+  };
+}
+
+/** `{"default":{"ipv4":"100.64.0.2/16"}}` (current) or `{"ipv4":"100.64.0.2/16"}` (older) → addresses. */
+export function parseJoinAddrs(current: string | undefined, legacy: string | undefined): string[] {
+  try {
+    if (current) return parsePrimaryIfAddr(JSON.stringify((JSON.parse(current) as { default?: unknown }).default ?? {}));
+  } catch {
+    // fall through to the older annotation
+  }
+  return parsePrimaryIfAddr(legacy);
+}
+
+/** `k8s.ovn.org/node-primary-ifaddr` (`{"ipv4":"172.18.0.2/16","ipv6":...}`) → addresses without prefix. */
+export function parsePrimaryIfAddr(raw: string | undefined): string[] {
+  if (!raw) return [];
+  try {
+    const v = JSON.parse(raw) as { ipv4?: string; ipv6?: string };
+    return [v.ipv4, v.ipv6].filter((x): x is string => typeof x === 'string').map((c) => c.split('/')[0]!);
+  } catch {
+    return [];
+  }
 }
 
 /**
@@ -127,6 +197,10 @@ export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, nod
   const annotations = nodeObj.metadata?.annotations ?? {};
   const zone = annotations[ZONE_ANNOTATION] ?? node;
   const internalIp = nodeObj.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const gateway = parseL3GatewayConfig(node, annotations['k8s.ovn.org/l3-gateway-config'], {
+    current: annotations['k8s.ovn.org/node-gateway-router-lrp-ifaddrs'],
+    legacy: annotations['k8s.ovn.org/node-gateway-router-lrp-ifaddr'],
+  });
   return {
     name: node,
     zone,
@@ -134,7 +208,52 @@ export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, nod
     tools: { namespace: ovnNamespace, pod: pod.metadata.name, container: toolsContainer(pod) },
     subnets: parseNodeSubnets(annotations['k8s.ovn.org/node-subnets']),
     routingViaHost: gatewayMode(annotations['k8s.ovn.org/l3-gateway-config']) === 'local',
+    ...(gateway ? { gateway } : {}),
+    addresses: nodeAddresses(nodeObj),
   };
+}
+
+/** Every address of a node object: status addresses (InternalIP/ExternalIP), gateway and primary interface addresses. */
+export function nodeAddresses(nodeObj: V1Node): string[] {
+  const annotations = nodeObj.metadata?.annotations ?? {};
+  const status = (nodeObj.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
+  const gw = parseL3GatewayConfig(nodeObj.metadata?.name ?? '', annotations['k8s.ovn.org/l3-gateway-config'])?.ips ?? [];
+  return [...new Set([...status, ...gw, ...parsePrimaryIfAddr(annotations['k8s.ovn.org/node-primary-ifaddr'])])];
+}
+
+/** A Service reached on a node address and its NodePort. */
+export interface NodePortTarget {
+  namespace: string;
+  name: string;
+  /** The node whose address was given. */
+  node: string;
+  nodeIp: string;
+  nodePort: number;
+  /** The Service port behind that node port. */
+  servicePort: number;
+  protocol: Protocol;
+}
+
+/**
+ * Whether `ip:port` is a NodePort of some Service on a node of the cluster (type NodePort or
+ * LoadBalancer, a port with that nodePort and protocol). Undefined when the IP is no node's or no
+ * Service has that node port.
+ */
+export async function findNodePort(kube: KubeClient, ip: string, port: number | undefined, protocol: Protocol): Promise<NodePortTarget | undefined> {
+  if (port === undefined || protocol === 'icmp') return undefined;
+  const nodes = await kube.call({ verb: 'list', resource: 'nodes' }, () => kube.core.listNode());
+  const node = nodes.items.find((n) => nodeAddresses(n).includes(ip));
+  if (!node?.metadata?.name) return undefined;
+  const services = await kube.call({ verb: 'list', resource: 'services' }, () => kube.core.listServiceForAllNamespaces());
+  const proto = protocol.toUpperCase();
+  for (const svc of services.items) {
+    if (svc.spec?.type !== 'NodePort' && svc.spec?.type !== 'LoadBalancer') continue;
+    const p = (svc.spec.ports ?? []).find((x) => x.nodePort === port && (x.protocol ?? 'TCP') === proto);
+    if (p && svc.metadata?.name) {
+      return { namespace: svc.metadata.namespace ?? 'default', name: svc.metadata.name, node: node.metadata.name, nodeIp: ip, nodePort: port, servicePort: p.port, protocol };
+    }
+  }
+  return undefined;
 }
 
 /** `{"default":["10.244.1.0/24","fd00::/64"]}` or the older `{"default":"10.244.1.0/24"}`. */

@@ -1,4 +1,4 @@
-import { CONTAINER_PATHS, rtosPort, rtotsPort } from '../ovn-k-names.js';
+import { CONTAINER_PATHS, INTEGRATION_BRIDGE, rtosPort, rtotsPort } from '../ovn-k-names.js';
 
 /**
  * One exec per node collects everything the driver needs from that node: the router MACs from
@@ -10,6 +10,14 @@ const PROBE_PRELUDE = ['section() { printf "=== %s\\n" "$1"; }', 'done_() { prin
 const SECTION_ROUTER_PORTS = [
   'section router-ports',
   `ovn-sbctl --db ${CONTAINER_PATHS.sbSocket} --timeout=10 --format=json --columns=logical_port,mac find Port_Binding type=patch 2>&1; done_ $?`,
+];
+/**
+ * Localnet ports of the zone (ovnkube-trace finds the node's external bridge the same way: the
+ * Port_Binding with `options:network_name=physnet` whose name ends in `_<node>`).
+ */
+const SECTION_LOCALNET_PORTS = [
+  'section localnet-ports',
+  `ovn-sbctl --db ${CONTAINER_PATHS.sbSocket} --timeout=10 --format=json --columns=logical_port,options find Port_Binding type=localnet 2>&1; done_ $?`,
 ];
 const SECTION_INTERFACES = [
   'section interfaces',
@@ -23,14 +31,14 @@ const SECTION_OVN_DETRACE = [
 ];
 const SECTION_NB = ['section nb', `ovn-nbctl --db ${CONTAINER_PATHS.nbSocket} --timeout=5 get-connection 2>&1; done_ $?`];
 
-export const NODE_PROBE_SCRIPT = [...PROBE_PRELUDE, ...SECTION_ROUTER_PORTS, ...SECTION_INTERFACES, ...SECTION_OVN_TRACE, ...SECTION_OVN_DETRACE, ...SECTION_NB].join('\n');
+export const NODE_PROBE_SCRIPT = [...PROBE_PRELUDE, ...SECTION_ROUTER_PORTS, ...SECTION_LOCALNET_PORTS, ...SECTION_INTERFACES, ...SECTION_OVN_TRACE, ...SECTION_OVN_DETRACE, ...SECTION_NB].join('\n');
 
 /**
  * The probe without the ovn-detrace check. That check starts Python (the slowest part of the
  * probe, ~150 ms); the driver learns the same from the ovn-detrace process it starts alongside
  * the probe and keeps for the detrace legs (see legs/detrace-session.ts).
  */
-export const NODE_PROBE_SCRIPT_FAST = [...PROBE_PRELUDE, ...SECTION_ROUTER_PORTS, ...SECTION_INTERFACES, ...SECTION_OVN_TRACE, ...SECTION_NB].join('\n');
+export const NODE_PROBE_SCRIPT_FAST = [...PROBE_PRELUDE, ...SECTION_ROUTER_PORTS, ...SECTION_LOCALNET_PORTS, ...SECTION_INTERFACES, ...SECTION_OVN_TRACE, ...SECTION_NB].join('\n');
 
 /** The ovn-detrace check alone (its `ovn-detrace` and `nb` sections), for when the session cannot tell. */
 export const DETRACE_CHECK_SCRIPT = [...PROBE_PRELUDE, ...SECTION_OVN_DETRACE, ...SECTION_NB].join('\n');
@@ -61,6 +69,8 @@ export interface NodeProbe {
   rtosMac?: string;
   /** MAC of `rtots-<node>`, the node's transit-switch router port (interconnect only). */
   rtotsMac?: string;
+  /** Localnet ports in the node's SB with their physical network (`options:network_name`). */
+  localnetPorts: Array<{ port: string; network?: string }>;
   interfaces: OvsInterface[];
   ovnTraceAvailable: boolean;
   /** Why ovn-detrace cannot run, or undefined when it can (or was not checked). */
@@ -126,7 +136,7 @@ function scalar(v: unknown): unknown {
 export function parseNodeProbe(node: string, text: string, options: { detraceChecked?: boolean } = {}): NodeProbe {
   const sections = splitProbeSections(text);
   const errors: string[] = [];
-  const probe: NodeProbe = { interfaces: [], ovnTraceAvailable: false, errors, detraceChecked: options.detraceChecked !== false };
+  const probe: NodeProbe = { interfaces: [], localnetPorts: [], ovnTraceAvailable: false, errors, detraceChecked: options.detraceChecked !== false };
 
   const ports = sections.get('router-ports');
   if (!ports) errors.push('the SB query for router ports printed nothing');
@@ -142,6 +152,19 @@ export function parseNodeProbe(node: string, text: string, options: { detraceChe
       if (row.logical_port === rtotsPort(node)) probe.rtotsMac = first;
     }
   }
+
+  // Optional (a probe of an older script has no such section): the gateway's localnet port.
+  const localnet = sections.get('localnet-ports');
+  if (localnet && localnet.rc === 0) {
+    try {
+      for (const row of parseOvsdbJsonTable(localnet.output)) {
+        const opts = (row.options as Record<string, string> | undefined) ?? {};
+        probe.localnetPorts.push({ port: String(row.logical_port), ...(opts.network_name ? { network: opts.network_name } : {}) });
+      }
+    } catch {
+      errors.push(`the SB query for localnet ports printed no JSON: ${localnet.output.trim().slice(0, 200)}`);
+    }
+  } else if (localnet) errors.push(`ovn-sbctl (localnet ports) failed: ${localnet.output.trim()}`);
 
   const ifaces = sections.get('interfaces');
   if (!ifaces) errors.push('the OVS interface query printed nothing');
@@ -194,4 +217,21 @@ export function interfaceForLogicalPort(probe: NodeProbe, logicalPort: string): 
 /** The geneve tunnel interface towards a remote node IP. */
 export function tunnelTo(probe: NodeProbe, remoteIp: string): OvsInterface | undefined {
   return probe.interfaces.find((i) => (i.type === 'geneve' || i.type === 'vxlan' || i.type === 'stt') && i.options.remote_ip === remoteIp);
+}
+
+/**
+ * The node's external localnet port from the SB, as ovnkube-trace finds it: a localnet port on the
+ * `physnet` network whose name is `<bridge>_<node>`.
+ */
+export function nodeLocalnetPort(probe: NodeProbe, node: string): string | undefined {
+  return probe.localnetPorts.find((l) => (l.network === undefined || l.network === 'physnet') && l.port.endsWith(`_${node}`) && l.port.split('_').length === 2)?.port;
+}
+
+/**
+ * The patch port from br-int towards the provider bridge of a localnet port. ovn-controller
+ * (controller/patch.c) names it `patch-<integration bridge>-to-<localnet port>` and marks the Port
+ * row (not the Interface) with `ovn-localnet-port`, so the interface is found by that name.
+ */
+export function localnetPatchPort(probe: NodeProbe, localnetPort: string): OvsInterface | undefined {
+  return probe.interfaces.find((i) => i.type === 'patch' && i.name === `patch-${INTEGRATION_BRIDGE}-to-${localnetPort}`);
 }

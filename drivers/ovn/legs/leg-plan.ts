@@ -148,6 +148,10 @@ export interface PlanEndpoint {
   routingViaHost?: boolean;
   /** OpenFlow port of ovn-k8s-mp0 on the endpoint's node. */
   mgmtOfport?: number;
+  /** The node's external localnet port (l3-gateway-config `interface-id`, e.g. `breth0_<node>`). */
+  localnetPort?: string;
+  /** OpenFlow port of br-int's patch port towards that localnet's provider bridge. */
+  localnetOfport?: number;
 }
 
 /** Inputs of the pod→pod plan. */
@@ -184,10 +188,12 @@ function ovnTraceLegs(
   // addressed to its management-port address, a pod-subnet address behind `k8s-<node>`.
   const toHost = to.hostNetwork === true && packet.dstIp === to.ip;
   const crossZone = from.zone !== to.zone && !toHost;
+  // Shared gateway mode, another node: through the sender's gateway router and out of its
+  // external switch's localnet port (ovnkube-trace: `output to "<extBridge>_<srcNode>"`).
   const expect: OvnTraceExpectation = toHost
     ? from.node === to.node || from.routingViaHost !== false
       ? { kind: 'ovn-output', port: `k8s-${from.node}` }
-      : { kind: 'ovn-output', port: `k8s-${from.node}`, type: 'localnet' }
+      : { kind: 'ovn-output', port: from.localnetPort ?? `breth0_${from.node}`, type: 'localnet' }
     : crossZone
       ? { kind: 'ovn-output', port: tstorPort(to.node), type: 'remote' }
       : { kind: 'ovn-output', port: to.logicalPort };
@@ -236,6 +242,7 @@ function ofprotoExpect(from: PlanEndpoint, to: PlanEndpoint, tunnelOfports: Reco
   if (toHost && (from.node === to.node || from.routingViaHost !== false)) {
     return { kind: 'ofproto-output', ...(from.mgmtOfport !== undefined ? { ofport: from.mgmtOfport } : {}) };
   }
+  if (toHost) return { kind: 'ofproto-output', ...(from.localnetOfport !== undefined ? { ofport: from.localnetOfport } : {}) };
   if (from.node === to.node) return { kind: 'ofproto-output', ...(to.ofport !== undefined ? { ofport: to.ofport } : {}) };
   return { kind: 'ofproto-output', ...(to.nodeIp ? { tunnelTo: to.nodeIp } : {}), tunnelOfports: tunnelOfports[from.node] ?? [] };
 }

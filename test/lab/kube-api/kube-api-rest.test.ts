@@ -84,7 +84,7 @@ test('list pods with field selectors', async () => {
   const names = async (fieldSelector: string) => (await core.listPodForAllNamespaces({ fieldSelector })).items.map((p) => `${p.metadata?.namespace}/${p.metadata?.name}`);
   assert.equal(await names('spec.nodeName=ovn-worker2,metadata.namespace=frontend'), ['frontend/api', 'frontend/dns']);
   assert.equal(await names('metadata.name=web'), ['backend/web']);
-  assert.equal((await names('status.phase=Running')).length, 7);
+  assert.equal((await names('status.phase=Running')).length, 8);
   assert.equal(await names('status.phase!=Running'), []);
   assert.equal(await names('spec.hostNetwork=true,spec.nodeName=ovn-worker'), ['ovn-kubernetes/ovnkube-node-ovn-worker']);
   const err = await apiError(core.listPodForAllNamespaces({ fieldSelector: 'spec.bogus=1' }));
@@ -98,7 +98,7 @@ test('list carries a resourceVersion and pages with limit/continue', async () =>
   assert.match(first.metadata?.resourceVersion ?? '', /^\d+$/);
   assert.ok(first.metadata?._continue);
   const rest = await core.listPodForAllNamespaces({ _continue: first.metadata!._continue });
-  assert.is(first.items.length + rest.items.length, 7);
+  assert.is(first.items.length + rest.items.length, 8);
   assert.not.ok(rest.metadata?._continue);
 });
 
@@ -112,7 +112,7 @@ test('nodes, services, endpointslices, networkpolicies and daemonsets through th
   assert.is(slices.items.length, 1);
   assert.is(slices.items[0]!.endpoints[0]!.targetRef?.name, 'web');
   const pols = await lab.kc.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: 'backend' });
-  assert.equal(pols.items.map((p) => p.metadata?.name), ['allow-frontend-to-web', 'default-deny']);
+  assert.equal(pols.items.map((p) => p.metadata?.name), ['allow-frontend-to-web', 'allow-ops-to-web', 'default-deny']);
   const ds = await lab.kc.makeApiClient(AppsV1Api).readNamespacedDaemonSet({ namespace: 'ovn-kubernetes', name: 'ovnkube-node' });
   assert.is(ds.status?.numberReady, 2);
 });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { buildClusterObjects, OVN_IMAGE, stableUid } from '../../../lab/kube-api/scenario-objects.js';
 import type { KubeObject } from '../../../lab/kube-api/kube-object.js';
 import { loadScenario, loadScenarioFile } from '../../../lab/scenario/scenario-loader.js';
+import { nodeAddressing } from '../../../lab/ovn/ovn-names.js';
 import type { Scenario } from '../../../lab/scenario/scenario-types.js';
 import { repoRoot } from '../../helpers/paths.js';
 
@@ -19,7 +20,7 @@ const find = (objs: KubeObject[], kind: string, name: string, namespace?: string
 const all = (objs: KubeObject[], kind: string) => objs.filter((o) => o.kind === kind) as any[];
 
 test('namespaces: scenario ones plus default, kube-system and ovn-kubernetes, with the name label', () => {
-  assert.equal(all(objects, 'Namespace').map((n) => n.metadata.name).sort(), ['backend', 'default', 'frontend', 'kube-system', 'ovn-kubernetes']);
+  assert.equal(all(objects, 'Namespace').map((n) => n.metadata.name).sort(), ['backend', 'default', 'frontend', 'kube-system', 'ops', 'ovn-kubernetes']);
   assert.equal(find(objects, 'Namespace', 'frontend').metadata.labels, { team: 'frontend', 'kubernetes.io/metadata.name': 'frontend' });
 });
 
@@ -34,12 +35,18 @@ test('nodes carry InternalIP, pod CIDRs and the ovn-kubernetes interconnect anno
   assert.is(find(objects, 'Node', 'ovn-worker2').metadata.annotations['k8s.ovn.org/node-id'], '3');
   assert.equal(JSON.parse(a['k8s.ovn.org/node-transit-switch-port-ifaddr']), { ipv4: '100.88.0.2/16', ipv6: 'fd97::2/64' });
   const gw = JSON.parse(a['k8s.ovn.org/l3-gateway-config']).default;
-  assert.is(gw.mode, 'local');
+  assert.is(gw.mode, 'shared', "the scenario's gateway mode: ovn-kubernetes' default, shared");
+  assert.is(a['k8s.ovn.org/node-chassis-id'], nodeAddressing(scenario)[0]!.chassisId);
+  assert.match(a['k8s.ovn.org/node-chassis-id'], /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.equal(JSON.parse(a['k8s.ovn.org/node-gateway-router-lrp-ifaddrs']), { default: { ipv4: '100.64.0.2/16', ipv6: 'fd98::2/64' } });
+  assert.equal(JSON.parse(a['k8s.ovn.org/node-primary-ifaddr']), { ipv4: '172.18.0.2/16' });
   assert.is(gw['interface-id'], 'breth0_ovn-worker');
   assert.equal(gw['ip-addresses'], ['172.18.0.2/16']);
   assert.is(gw['next-hop'], '172.18.0.1');
   assert.is(gw['mac-address'], '02:42:ac:12:00:02');
-  assert.is(buildClusterObjects(scenario, { gatewayMode: 'shared' }).find((o) => o.kind === 'Node')!.metadata.annotations!['k8s.ovn.org/l3-gateway-config']!.includes('"mode":"shared"'), true);
+  assert.is(buildClusterObjects(scenario, { gatewayMode: 'local' }).find((o) => o.kind === 'Node')!.metadata.annotations!['k8s.ovn.org/l3-gateway-config']!.includes('"mode":"local"'), true);
+  const local = loadScenario({ ...structuredClone(scenario), ovn: { mode: 'interconnect', gatewayMode: 'local' } });
+  assert.is(JSON.parse(buildClusterObjects(local).find((o) => o.kind === 'Node')!.metadata.annotations!['k8s.ovn.org/l3-gateway-config']!).default.mode, 'local');
 });
 
 test('pods: placement, IPs, Running/Ready and the pod-networks annotation with 0a:58 MACs', () => {
@@ -93,7 +100,9 @@ test('ovnkube-node pods: one per node, host network, current container set', () 
 
 test('services and EndpointSlices: numeric targetPort, UDP, ready conditions, targetRef', () => {
   const web = find(objects, 'Service', 'web', 'backend');
-  assert.equal(web.spec.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' }]);
+  // The default scenario's web service is a NodePort service (30080).
+  assert.is(web.spec.type, 'NodePort');
+  assert.equal(web.spec.ports, [{ name: 'http', port: 80, targetPort: 8080, protocol: 'TCP', nodePort: 30080 }]);
   assert.equal(web.spec.clusterIPs, ['10.96.0.10']);
   assert.equal(web.spec.ipFamilies, ['IPv4']);
   const slices = all(objects, 'EndpointSlice').filter((s) => s.metadata.labels['kubernetes.io/service-name'] === 'dns');

@@ -45,13 +45,17 @@ test('interconnect: one zone per node with local and remote transit ports', () =
   assert.ok(has(z1, 'lrp-add', 'ovn_cluster_router', 'rtots-ovn-worker', '0a:58:64:58:00:02', '100.88.0.2/16', 'fd97::2/64'));
   assert.ok(has(z1, 'lr-route-add', 'ovn_cluster_router', '10.244.2.0/24', '100.88.0.3'));
   assert.ok(has(z1, 'lr-route-add', 'ovn_cluster_router', 'fd00:10:244:2::/64', 'fd97::3'));
-  assert.equal(plan.zones[0]!.remoteChassis, [{ name: 'ovn-worker2', encapIp: '172.18.0.3' }]);
-  assert.equal(plan.zones[0]!.remotePortBindings, [{ port: 'tstor-ovn-worker2', chassis: 'ovn-worker2' }]);
+  // Chassis are named by UUID system-ids (as on real nodes); remote ports still request the node (hostname).
+  const [a1, a2] = nodeAddressing(scenario());
+  assert.equal(plan.zones[0]!.remoteChassis, [{ name: a2!.chassisId, hostname: 'ovn-worker2', encapIp: '172.18.0.3' }]);
+  assert.equal(plan.zones[0]!.remotePortBindings, [{ port: 'tstor-ovn-worker2', chassis: a2!.chassisId }]);
   const n1 = plan.nodes[0]!;
-  assert.is(n1.chassisExternalIds['system-id'], 'ovn-worker');
+  assert.is(n1.chassisExternalIds['system-id'], a1!.chassisId);
+  assert.is(n1.chassisExternalIds.hostname, 'ovn-worker');
+  assert.is(n1.chassisExternalIds['ovn-bridge-mappings'], 'physnet:breth0');
   assert.is(n1.chassisExternalIds['ovn-encap-ip'], '172.18.0.2');
   assert.is(n1.chassisExternalIds['ovn-is-interconn'], 'true');
-  assert.equal(n1.expectedBindings.sort(), ['backend_web', 'frontend_client', 'k8s-ovn-worker']);
+  assert.equal(n1.expectedBindings.sort(), ['backend_web', 'etor-GR_ovn-worker', 'frontend_client', 'k8s-ovn-worker', 'ops_probe']);
   assert.is(n1.ports.find((p) => p.ifaceId === 'k8s-ovn-worker')!.name, 'ovn-k8s-mp0');
   assert.is(n1.ports.find((p) => p.ifaceId === 'frontend_client')!.name, podOvsPortName('frontend', 'client'));
   assert.is(podOvsPortName('frontend', 'client').length, 15);
@@ -87,7 +91,10 @@ test('network policies: default deny per namespace, allow ACLs traceable to the 
   const local = (p: { node: string }): boolean => p.node === 'ovn-worker';
   const plan = planNetworkPolicies(s, local);
   const ingressDeny = plan.portGroups.find((pg) => pg.name === defaultDenyPortGroupName('backend', 'Ingress'))!;
-  assert.is(ingressDeny.name, `${hashForOvn('backend')}_ingressDefaultDeny`);
+  // Current ovn-kubernetes (since 2024-04) names port groups by the hash of their primary id.
+  assert.is(ingressDeny.name, hashForOvn('default-network-controller:NetpolNamespace:backend:Ingress'));
+  assert.is(ingressDeny.externalIds['k8s.ovn.org/owner-type'], 'NetpolNamespace');
+  assert.is(defaultDenyPortGroupName('backend', 'Ingress', true), `${hashForOvn('backend')}_ingressDefaultDeny`);
   assert.equal(ingressDeny.ports, ['backend_web'], 'only local selected pods');
   const drop = ingressDeny.acls.find((a) => a.action === 'drop')!;
   assert.is(drop.priority, 1000);
