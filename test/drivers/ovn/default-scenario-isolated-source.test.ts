@@ -1,15 +1,11 @@
 /**
- * PENDING FIXES on other branches (issue 12 §1.1 conntrack model, §1.2 ACL logging in ovn-trace):
- * these tests assert the correct verdicts on the default scenario and fail until those land.
- *
- * §1.1 — traces from an ingress-isolated
- * source (the default scenario's ops/probe: `podSelector: {}` / `policyTypes: [Ingress]`, ACL
- * logging on) to pods that admit it. Kubernetes NetworkPolicy semantics: isolation for ingress
- * does not restrict the replies of connections the pod opens, so every case is delivered. Today
- * the same-node cases come out "dropped": the reply's ofproto/trace gets one `--ct-next
- * trk,est,rpl` and every later conntrack action defaults to `trk,new` (ovs-vswitchd(8)), so the
- * source pod's ingress default deny drops the reply. These tests assert the correct verdict and
- * pass once the conntrack model of the whole path lands.
+ * The default scenario's ingress-isolated source (ops/probe: `podSelector: {}` /
+ * `policyTypes: [Ingress]`, ACL logging on) traced to pods that admit it (issue 12 §1.1, §1.2).
+ * Kubernetes NetworkPolicy semantics: ingress isolation does not restrict the replies of the
+ * connections the pod opens, so every case is delivered. These failed before the conntrack model
+ * of the whole path: the reply's ofproto/trace got one `--ct-next trk,est,rpl` and every later
+ * conntrack action defaulted to `trk,new` (ovs-vswitchd(8)), so the source's own ingress default
+ * deny dropped the reply. The logged drop case failed before the parser read `LOG: ACL` lines.
  */
 import { join } from 'node:path';
 import { test } from 'uvu';
