@@ -27,6 +27,7 @@ import {
   stableMac,
 } from './antrea-names.js';
 import { planPolicyRules, type PolicyRule } from './policy-rule-plan.js';
+import { portMatchText } from './port-range-match.js';
 
 /** A pod port on a node's br-int. */
 export interface AntreaPodPort {
@@ -177,23 +178,43 @@ interface NodeFlowInput {
   services: PlannedServicePort[];
 }
 
-/** Collects flows; clause flows with the same table/priority/match are merged (one OVS flow). */
-class FlowSet {
-  private readonly flows = new Map<string, { cookie: string; actions: string[] }>();
+/**
+ * Collects flows keyed by table, priority and OVS match (normalised the way OVS compares matches:
+ * an `/32` address is the address, a `/0` address matches everything, an exact port mask is the
+ * port). Like the agent's conjMatchFlowContext, flows with the same key that carry conjunction
+ * actions become one flow with the union of those actions (OVS would otherwise replace the first
+ * with the second); identical flows are kept once; any other clash is a planner bug and throws.
+ */
+export class FlowSet {
+  private readonly flows = new Map<string, { table: number; priority: number; match: string; cookie: string; actions: string[] }>();
   add(table: number, priority: number, match: string, actions: string, ck: string): void {
-    const key = `table=${table},priority=${priority}${match ? `,${match}` : ''}`;
+    const normal = normaliseMatch(match);
+    const key = `${table}/${priority}/${[...normal.split(',')].filter((x) => x !== '').sort().join(',')}`;
     const existing = this.flows.get(key);
-    const isConj = actions.startsWith('conjunction(');
-    const existingConj = existing?.actions[0]?.startsWith('conjunction(') ?? false;
-    if (existing && isConj && existingConj) existing.actions.push(actions);
-    // A direct (single-dimension) allow flow matches a superset of any conjunction clause with
-    // the same match at the same priority; a flow cannot mix both kinds of action, so it wins.
-    else if (existing && isConj && !existingConj) return;
-    else this.flows.set(key, { cookie: ck, actions: [actions] });
+    if (!existing) {
+      this.flows.set(key, { table, priority, match: normal, cookie: ck, actions: [actions] });
+      return;
+    }
+    const isConj = (a: string) => a.startsWith('conjunction(');
+    if (isConj(actions) && existing.actions.every(isConj)) {
+      if (!existing.actions.includes(actions)) existing.actions.push(actions);
+      return;
+    }
+    if (existing.actions.length === 1 && existing.actions[0] === actions) return;
+    throw new Error(`planner: two flows with the same match in table ${table} at priority ${priority} (${normal}): "${existing.actions.join(',')}" and "${actions}"`);
   }
   lines(): string[] {
-    return [...this.flows.entries()].map(([k, v]) => `${k.replace(/^table=(\d+),/, `table=$1,cookie=${v.cookie},`)} actions=${v.actions.join(',')}`);
+    return [...this.flows.values()].map((f) => `table=${f.table},cookie=${f.cookie},priority=${f.priority}${f.match ? `,${f.match}` : ''} actions=${f.actions.join(',')}`);
   }
+}
+
+/** A match as OVS holds it: `/32` addresses exact, `/0` addresses dropped, exact port masks plain. */
+export function normaliseMatch(match: string): string {
+  return match
+    .split(',')
+    .filter((part) => part !== '' && !/^(nw_src|nw_dst)=0\.0\.0\.0\/0$/.test(part))
+    .map((part) => part.replace(/^((?:nw_src|nw_dst)=[0-9.]+)\/32$/, '$1').replace(/^(tp_dst|tp_src)=0x([0-9a-f]+)\/0xffff$/, (_m, f: string, v: string) => `${f}=${Number.parseInt(v, 16)}`))
+    .join(',');
 }
 
 function nodeFlows(n: NodeFlowInput): string[] {
@@ -230,7 +251,10 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.ConntrackZone, 200, 'ip', `ct(table=${T.ConntrackState},zone=${CT_ZONE},nat)`, PC);
   f.add(T.ConntrackZone, 0, '', goto(T.ConntrackState), D);
   f.add(T.ConntrackState, 200, 'ct_state=+inv+trk,ip', 'drop', PC);
-  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0x10/0x10,ip', `set_field:${REG.rewriteMac}->reg0,${goto(T.AntreaPolicyEgressRule)}`, cookie('Service'));
+  // Packets of committed connections skip AntreaProxy (a Service connection's reply also needs
+  // its MAC rewritten); the policy tables then let them through (see the established flows).
+  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0/0x10,ip', goto(T.AntreaPolicyEgressRule), PC);
+  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0x10/0x10,ip', `set_field:${REG.rewriteMac}->reg0,${goto(T.AntreaPolicyEgressRule)}`, PC);
   f.add(T.ConntrackState, 0, '', goto(T.PreRoutingClassifier), D);
 
   // AntreaProxy.
@@ -259,13 +283,20 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.ServiceLB, 0, '', goto(T.EndpointDNAT), D);
   f.add(T.EndpointDNAT, 0, '', goto(T.AntreaPolicyEgressRule), D);
 
-  // Policy tables.
+  // Policy tables. Established and related packets are not subject to policies: the first policy
+  // table of each direction sends them straight to its metric table (priority 64990), which is
+  // what lets replies reach an isolated source.
+  const NP = cookie('NetworkPolicy');
+  for (const [rules, metric] of [[T.AntreaPolicyEgressRule, T.EgressMetric], [T.AntreaPolicyIngressRule, T.IngressMetric]] as const) {
+    f.add(rules, 64990, 'ct_state=-new+est,ip', goto(metric), NP);
+    f.add(rules, 64990, 'ct_state=-new+rel,ip', goto(metric), NP);
+  }
   for (const r of n.rules) policyFlows(f, r, localByKey);
   f.add(T.AntreaPolicyEgressRule, 0, '', goto(T.EgressRule), D);
   f.add(T.EgressRule, 0, '', goto(T.EgressDefaultRule), D);
   for (const p of n.egressIsolated) {
     const port = localByKey.get(`${p.namespace}/${p.name}`);
-    if (port) f.add(T.EgressDefaultRule, 200, `ip,in_port=${port.ofport}`, 'drop', cookie('NetworkPolicy'));
+    if (port) f.add(T.EgressDefaultRule, 200, `ip,nw_src=${port.ip}`, 'drop', NP);
   }
   f.add(T.EgressDefaultRule, 0, '', goto(T.EgressMetric), D);
   f.add(T.EgressMetric, 0, '', goto(T.L3Forwarding), D);
@@ -312,7 +343,7 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.IngressRule, 0, '', goto(T.IngressDefaultRule), D);
   for (const p of n.ingressIsolated) {
     const port = localByKey.get(`${p.namespace}/${p.name}`);
-    if (port) f.add(T.IngressDefaultRule, 200, `ip,reg1=0x${port.ofport.toString(16)}`, 'drop', cookie('NetworkPolicy'));
+    if (port) f.add(T.IngressDefaultRule, 200, `reg1=0x${port.ofport.toString(16)}`, 'drop', NP);
   }
   f.add(T.IngressDefaultRule, 0, '', goto(T.IngressMetric), D);
   f.add(T.IngressMetric, 0, '', goto(T.ConntrackCommit), D);
@@ -323,50 +354,53 @@ function nodeFlows(n: NodeFlowInput): string[] {
   return f.lines();
 }
 
-/** Conjunction flows of one rule on one node (nothing when no applied pod is local). */
+/**
+ * The flows of one rule on one node (nothing when no applied pod is local), as the agent installs
+ * them: one conjunctive match flow per clause value — From (clause 1), To (clause 2), Service
+ * (clause 3, only when the rule has ports) — and the `conj_id=` action flow. Ingress: From = peer
+ * source addresses, To = the applied pods' target ports (reg1); egress: From = the applied pods'
+ * IPs, To = peer destination addresses. Allow commits the connection with the rule ID in ct_label
+ * and continues in the metric table; Drop/Reject mark the packet (reg3 = rule ID, APDenyRegMark)
+ * and the metric table drops it (Reject: the lab hands it to the agent from the metric table);
+ * Pass continues in the K8s rule table.
+ */
 function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort>): void {
   const appliedPorts = r.appliedTo.map((p) => local.get(`${p.namespace}/${p.name}`)).filter((p): p is AntreaPodPort => p !== undefined);
   if (appliedPorts.length === 0) return;
-  if (r.peers && r.peers.length === 0) return;
   const ingress = r.direction === 'Ingress';
-  const anp = r.type === 'AntreaNetworkPolicy';
-  const table = anp ? (ingress ? T.AntreaPolicyIngressRule : T.AntreaPolicyEgressRule) : ingress ? T.IngressRule : T.EgressRule;
+  const table = T[r.table];
   const metric = ingress ? T.IngressMetric : T.EgressMetric;
   const ck = cookie('NetworkPolicy', r.conjId);
   const id = `0x${r.conjId.toString(16)}`;
-  let actions: string;
+  const conjReg = ingress ? 'reg6' : 'reg5';
   switch (r.action) {
-    case 'Allow':
-      // reg5 / reg6 carry the egress / ingress rule ID (TFEgressConjIDField / TFIngressConjIDField).
-      actions = `set_field:${id}->${ingress ? 'reg6' : 'reg5'},goto_table:${metric}`;
+    case 'Allow': {
+      // Ingress rule IDs live in ct_label[0..31], egress rule IDs in ct_label[32..63].
+      const label = ingress ? `${id}/0xffffffff` : `0x${(BigInt(r.conjId) << 32n).toString(16)}/0xffffffff00000000`;
+      f.add(table, r.actionPriority, `conj_id=${r.conjId},ip`, `set_field:${id}->${conjReg},ct(commit,table=${metric},zone=${CT_ZONE},exec(set_field:${label}->ct_label))`, ck);
+      f.add(metric, 200, `ct_state=+new,ct_label=${label},ip`, `goto_table:${metric + 1}`, ck);
+      f.add(metric, 200, `ct_state=-new,ct_label=${label},ip`, `goto_table:${metric + 1}`, ck);
       break;
+    }
     case 'Pass':
-      actions = `goto_table:${ingress ? T.IngressRule : T.EgressRule}`;
+      f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->${conjReg},goto_table:${ingress ? T.IngressRule : T.EgressRule}`, ck);
       break;
     case 'Drop':
+      f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,goto_table:${metric}`, ck);
+      f.add(metric, 200, `reg0=${REG.apDeny},reg3=${id}`, 'drop', ck);
+      break;
     case 'Reject':
-      actions = `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${r.action === 'Drop' ? REG.dispositionDrop : REG.dispositionReject}->reg0,goto_table:${metric}`;
-      // The metric table drops (or, for Reject, hands the packet to the agent, which answers with a
-      // TCP RST / ICMP unreachable).
-      f.add(
-        metric,
-        200,
-        `reg0=${r.action === 'Drop' ? '0xc00/0x1c00' : '0x1400/0x1c00'},reg3=${id}`,
-        r.action === 'Drop' ? 'drop' : 'controller(reason=no_match,id=62373,userdata=01.01)',
-        ck,
-      );
+      // The agent answers a rejected packet (TCP RST / ICMP unreachable); the lab hands it to the
+      // controller from the metric table, marked with the Reject disposition.
+      f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${REG.dispositionReject}->reg0,goto_table:${metric}`, ck);
+      f.add(metric, 200, `reg0=0x1400/0x1c00,reg3=${id}`, 'controller(reason=no_match,id=62373,userdata=01.01)', ck);
       break;
   }
-  const dims: string[][] = [];
-  dims.push(appliedPorts.map((p) => (ingress ? `ip,reg1=0x${p.ofport.toString(16)}` : `ip,in_port=${p.ofport}`)));
-  if (r.peers) dims.push(r.peers.map((a) => `ip,${ingress ? 'nw_src' : 'nw_dst'}=${a}`));
-  if (r.ports) dims.push(r.ports.map((p) => (p.port === undefined ? p.protocol : `${p.protocol},tp_dst=${p.port}`)));
-  if (dims.length === 1) {
-    for (const m of dims[0]!) f.add(table, r.ovsPriority, m, actions, ck);
-    return;
-  }
-  dims.forEach((matches, i) => {
-    for (const m of matches) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},${i + 1}/${dims.length})`, ck);
-  });
-  f.add(table, r.ovsPriority, `conj_id=${r.conjId},ip`, actions, ck);
+  const n = r.services ? 3 : 2;
+  const appliedMatches = appliedPorts.map((p) => (ingress ? `reg1=0x${p.ofport.toString(16)}` : `ip,nw_src=${p.ip}`));
+  const peerMatches = r.peers.map((a) => `ip,${ingress ? 'nw_src' : 'nw_dst'}=${a}`);
+  const [from, to] = ingress ? [peerMatches, appliedMatches] : [appliedMatches, peerMatches];
+  for (const m of from) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},1/${n})`, ck);
+  for (const m of to) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},2/${n})`, ck);
+  for (const s of r.services ?? []) f.add(table, r.ovsPriority, s.port ? `${s.protocol},tp_dst=${portMatchText(s.port)}` : s.protocol, `conjunction(${r.conjId},3/${n})`, ck);
 }

@@ -30,9 +30,13 @@ test('planner: Antrea table IDs, cookies with category bits, K8s allow as conjun
   const web = w1.ports.find((p) => p.pod.name === 'web')!;
   const flows = w1.flows.join('\n');
   const rule = plan.rules.find((r) => r.policyName === 'allow-frontend-to-web')!;
-  assert.match(flows, new RegExp(`table=24,cookie=${cookie('NetworkPolicy', rule.conjId)},priority=200,ip,reg1=0x${web.ofport.toString(16)} actions=conjunction\\(${rule.conjId},1/3\\)`));
-  assert.match(flows, new RegExp(`table=24,[^\\n]*conj_id=${rule.conjId},ip actions=set_field:0x${rule.conjId.toString(16)}->reg6,goto_table:26`));
-  assert.match(flows, new RegExp(`table=25,[^\\n]*ip,reg1=0x${web.ofport.toString(16)} actions=drop`));
+  // Antrea's shapes (docs/design/ovs-pipeline.md): ingress From = source addresses (clause 1),
+  // To = the target port in reg1 without an ethertype (clause 2), Service (clause 3); the action
+  // flow at priority 190 loads reg6 and commits the rule ID into ct_label; the default drop
+  // matches reg1 alone.
+  assert.match(flows, new RegExp(`table=24,cookie=${cookie('NetworkPolicy', rule.conjId)},priority=200,reg1=0x${web.ofport.toString(16)} actions=[^\\n]*conjunction\\(${rule.conjId},2/3\\)`));
+  assert.match(flows, new RegExp(`table=24,[^\\n]*priority=190,conj_id=${rule.conjId},ip actions=set_field:0x${rule.conjId.toString(16)}->reg6,ct\\(commit,table=26,zone=65520,exec\\(set_field:0x${rule.conjId.toString(16)}/0xffffffff->ct_label\\)\\)`));
+  assert.match(flows, new RegExp(`table=25,[^\\n]*priority=200,reg1=0x${web.ofport.toString(16)} actions=drop`));
   assert.match(flows, /table=16,[^\n]*ip,nw_dst=10\.10\.2\.0\/24 actions=.*set_field:172\.18\.0\.3->tun_dst/);
   assert.ok(w1.groups[0]!.includes('selection_method=hash'));
   // Every flow line is unique per table/priority/match (OVS would silently replace duplicates).
