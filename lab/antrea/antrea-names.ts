@@ -84,8 +84,11 @@ export const REG = {
   apDeny: '0x400/0x400',
   dispositionDrop: '0x800/0x1800',
   dispositionReject: '0x1000/0x1800',
-  /** reg0[21..22] OutputRegField: 1 OutputToOFPort. */
+  /** reg0[21..22] OutputRegField: 1 OutputToOFPort, 2 OutputToController. */
   outputToPort: '0x200000/0x600000',
+  outputToController: '0x400000/0x600000',
+  /** reg0[25..31] PacketInOperationField: 2 = reject (PacketInNPRejectOperation). */
+  packetInReject: '0x4000000/0xfe000000',
   /** reg4[16..18] ServiceEPStateField: 1 EpToSelect, 2 EpSelected. */
   epToSelect: '0x10000/0x70000',
   epSelected: '0x20000/0x70000',

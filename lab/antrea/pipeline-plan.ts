@@ -101,7 +101,7 @@ export function planAntreaCluster(scenario: Scenario): AntreaClusterPlan {
       gatewayMac: b.gatewayMac,
       ports: b.ports,
       flows: nodeFlows({ ...b, remotes, rules: policy.rules, ingressIsolated: policy.ingressIsolated, egressIsolated: policy.egressIsolated, services }),
-      groups: services.map(groupLine),
+      groups: [...services.map(groupLine), ...packetInGroups(services).map((g) => g.line)],
     };
   });
   return { nodes, rules: policy.rules, services, tableNames: ANTREA_TABLES };
@@ -164,6 +164,21 @@ function groupLine(s: PlannedServicePort): string {
     (e, i) => `bucket=bucket_id:${i},weight:100,actions=set_field:${ipHex(e.ip)}->reg3,set_field:0x${e.port.toString(16)}/0xffff->reg4,resubmit(,${T.EndpointDNAT})`,
   );
   return [`group_id=${s.groupId}`, 'type=select', `selection_method=hash,fields(ip_src,nw_proto)`, ...buckets].join(',');
+}
+
+/** The next tables of Antrea's NetworkPolicy packet-in groups (featureNetworkPolicy.initGroups). */
+const PACKET_IN_GROUP_TABLES = [T.EgressRule, T.EgressMetric, T.IngressRule, T.IngressMetric] as const;
+
+/**
+ * Antrea's NetworkPolicy "logging and resubmit" groups, one per next table, allocated after the
+ * service groups: type all, one bucket continues in the next table, the other marks the packet
+ * for the controller and resubmits it to Output (where the packet-in flows send it up).
+ */
+export function packetInGroups(services: PlannedServicePort[]): Array<{ groupId: number; nextTable: number; line: string }> {
+  return PACKET_IN_GROUP_TABLES.map((nextTable, i) => {
+    const groupId = services.length + 1 + i;
+    return { groupId, nextTable, line: `group_id=${groupId},type=all,bucket=bucket_id:0,actions=resubmit(,${nextTable}),bucket=bucket_id:1,actions=set_field:${REG.outputToController}->reg0,resubmit(,${T.Output})` };
+  });
 }
 
 interface NodeFlowInput {
@@ -291,7 +306,8 @@ function nodeFlows(n: NodeFlowInput): string[] {
     f.add(rules, 64990, 'ct_state=-new+est,ip', goto(metric), NP);
     f.add(rules, 64990, 'ct_state=-new+rel,ip', goto(metric), NP);
   }
-  for (const r of n.rules) policyFlows(f, r, localByKey);
+  const groupOf = new Map(packetInGroups(n.services).map((g) => [g.nextTable, g.groupId]));
+  for (const r of n.rules) policyFlows(f, r, localByKey, groupOf);
   f.add(T.AntreaPolicyEgressRule, 0, '', goto(T.EgressRule), D);
   f.add(T.EgressRule, 0, '', goto(T.EgressDefaultRule), D);
   for (const p of n.egressIsolated) {
@@ -350,6 +366,12 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x10,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(set_field:0x2/0xf->ct_mark))`, PC);
   f.add(T.ConntrackCommit, 0, '', goto(T.Output), D);
   f.add(T.Output, 200, `reg0=${REG.outputToPort}`, 'output:NXM_NX_REG1[]', PC);
+  // NetworkPolicy packet-ins (initLoggingFlows): one flow per packet-in operation set (logging 1,
+  // reject 2, deny store 4), userdata = category NP (1) and the operations. No meter: the lab's
+  // dummy datapath has none.
+  for (let op = 1; op <= 7; op++) {
+    f.add(T.Output, 200, `reg0=0x${(0x400000 + op * 0x2000000).toString(16)}/0xfe600000`, `controller(reason=no_match,id=62373,userdata=01.0${op})`, cookie('NetworkPolicy'));
+  }
   f.add(T.Output, 0, '', 'drop', D);
   return f.lines();
 }
@@ -361,10 +383,10 @@ function nodeFlows(n: NodeFlowInput): string[] {
  * source addresses, To = the applied pods' target ports (reg1); egress: From = the applied pods'
  * IPs, To = peer destination addresses. Allow commits the connection with the rule ID in ct_label
  * and continues in the metric table; Drop/Reject mark the packet (reg3 = rule ID, APDenyRegMark)
- * and the metric table drops it (Reject: the lab hands it to the agent from the metric table);
+ * and the metric table drops it (Reject: also a copy to the agent through the packet-in group);
  * Pass continues in the K8s rule table.
  */
-function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort>): void {
+function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort>, packetInGroup: Map<number, number>): void {
   const appliedPorts = r.appliedTo.map((p) => local.get(`${p.namespace}/${p.name}`)).filter((p): p is AntreaPodPort => p !== undefined);
   if (appliedPorts.length === 0) return;
   const ingress = r.direction === 'Ingress';
@@ -386,14 +408,20 @@ function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort
       f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->${conjReg},goto_table:${ingress ? T.IngressRule : T.EgressRule}`, ck);
       break;
     case 'Drop':
-      f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,goto_table:${metric}`, ck);
-      f.add(metric, 200, `reg0=${REG.apDeny},reg3=${id}`, 'drop', ck);
-      break;
     case 'Reject':
-      // The agent answers a rejected packet (TCP RST / ICMP unreachable); the lab hands it to the
-      // controller from the metric table, marked with the Reject disposition.
-      f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${REG.dispositionReject}->reg0,goto_table:${metric}`, ck);
-      f.add(metric, 200, `reg0=0x1400/0x1c00,reg3=${id}`, 'controller(reason=no_match,id=62373,userdata=01.01)', ck);
+      // Both mark the packet (reg3 = rule ID, APDenyRegMark) for the metric table, which drops
+      // it. A Reject also goes through the packet-in group: the agent gets a copy (operation
+      // reject, with the rule's table in reg2) and answers with a TCP RST / ICMP unreachable.
+      f.add(
+        table,
+        r.actionPriority,
+        `conj_id=${r.conjId}`,
+        r.action === 'Drop'
+          ? `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,goto_table:${metric}`
+          : `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${REG.packetInReject}->reg0,set_field:0x${table.toString(16)}/0xff->reg2,group:${packetInGroup.get(metric)}`,
+        ck,
+      );
+      f.add(metric, 200, `reg0=${REG.apDeny},reg3=${id}`, 'drop', ck);
       break;
   }
   const n = r.services ? 3 : 2;

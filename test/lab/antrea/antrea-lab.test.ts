@@ -310,8 +310,13 @@ test('tags: 14 running Traceflows max, the 15th stays without phase; timeouts fr
   const spec = { liveTraffic: true, destination: { namespace: 'backend', pod: 'web' }, packet: { ipHeader: { protocol: 17 } }, timeout: 2 };
   for (const n of names) await co.createClusterCustomObject({ ...GVP, body: body(n, spec) });
   await co.createClusterCustomObject({ ...GVP, body: body('waiting', { source: client, destination: { namespace: 'frontend', pod: 'api' } }) });
-  await new Promise((r) => setTimeout(r, 400));
-  const held = await Promise.all(names.map(get));
+  // Wait until the controller has moved the 14 to Running (a fixed 400 ms was too short on a
+  // loaded machine); they time out after 2 s, so poll well within that.
+  let held = await Promise.all(names.map(get));
+  for (const until = Date.now() + 1500; !held.every((s) => s.phase === 'Running') && Date.now() < until; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    held = await Promise.all(names.map(get));
+  }
   assert.ok(held.every((s) => s.phase === 'Running'), JSON.stringify(held.map((s) => s.phase)));
   assert.equal([...new Set(held.map((s) => s.dataplaneTag))].sort((a, b) => a! - b!), Array.from({ length: 14 }, (_, i) => 7 + 4 * i));
   assert.equal(await get('waiting'), {});
