@@ -1,6 +1,7 @@
 // Pure parts of the Antrea lab: scenario checks, the pipeline planner and the trace → observation mapping.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadScenario } from '../../../lab/scenario/scenario-loader.js';
 import { planAntreaCluster } from '../../../lab/antrea/pipeline-plan.js';
@@ -8,7 +9,7 @@ import { parseOfprotoTrace } from '../../../lab/antrea/ofproto-trace-reader.js';
 import { observationsFromTrace } from '../../../lab/antrea/traceflow-observations.js';
 import { buildInjectedPacket, senderFlow } from '../../../lab/antrea/traceflow-packet.js';
 import { cookie, T } from '../../../lab/antrea/antrea-names.js';
-import { repoRoot } from '../../helpers/paths.js';
+import { fixturePath, repoRoot } from '../../helpers/paths.js';
 
 const scenario = loadScenario(join(repoRoot, 'lab', 'scenarios', 'antrea.yaml'));
 
@@ -63,6 +64,24 @@ test('observations: a receiver-side ANP drop maps to IngressMetric with policy a
     { component: 'NetworkPolicy', componentInfo: 'IngressMetric', action: 'Dropped', networkPolicy: 'AntreaNetworkPolicy:backend/protect-db', networkPolicyRule: 'drop-client-postgres' },
   ]);
   assert.ok(seen.dropped);
+});
+
+test('trace reader: group buckets and nested flows keep their own actions; a Reject is reported from the rule (real trace)', () => {
+  const plan = planAntreaCluster(scenario);
+  const text = readFileSync(fixturePath('antrea', 'ofproto-trace-anp-reject-group.txt'), 'utf8');
+  const trace = parseOfprotoTrace(text);
+  const rule = plan.rules.find((r) => r.ruleName === 'reject-api')!;
+  const conj = trace.steps.find((s) => s.table === T.AntreaPolicyIngressRule && s.match === `conj_id=${rule.conjId}`)!;
+  assert.equal(conj.actions.slice(0, 2), [`set_field:0x${rule.conjId.toString(16)}->reg3`, 'set_field:0x400/0x400->reg0']);
+  assert.ok(conj.actions.some((a) => /^group:\d+$/.test(a)));
+  // bucket 1's own actions belong to the flow holding the group, not to the metric flow of bucket 0.
+  assert.ok(conj.actions.includes('set_field:0x400000/0x600000->reg0'));
+  const metric = trace.steps.find((s) => s.table === T.IngressMetric)!;
+  assert.equal(metric.actions, ['drop']);
+  assert.match(trace.steps.at(-1)!.actions[0]!, /^controller\(.*userdata=01\.02\)$/);
+  const seen = observationsFromTrace(trace, { role: 'sender', srcPodIP: '10.10.2.7', gatewayIP: '10.10.2.1', rules: plan.rules });
+  assert.equal(seen.observations.at(-1), { component: 'NetworkPolicy', componentInfo: 'IngressMetric', action: 'Rejected', networkPolicy: 'AntreaNetworkPolicy:backend/protect-db', networkPolicyRule: 'reject-api' });
+  assert.equal(seen.outcome, { kind: 'dropped', table: T.IngressMetric, rejected: true });
 });
 
 test('packet: ICMP by default, TCP SYN with the tcp header, service ports[0], DSCP tag in the flow', () => {
