@@ -54,6 +54,18 @@ const scenario: Scenario = {
   ],
   antreaNetworkPolicies: [
     {
+      // securityops Pass for the other namespace: skips the application-tier Drop below and
+      // leaves the decision to the K8s policies.
+      name: 'pass-other',
+      namespace: 'apps',
+      spec: { tier: 'securityops', priority: 1, appliedTo: [{ podSelector: { matchLabels: { app: 'web' } } }], ingress: [{ action: 'Pass', name: 'pass', from: [{ namespaceSelector: { matchLabels: { team: 'other' } } }] }] },
+    },
+    {
+      name: 'drop-other',
+      namespace: 'apps',
+      spec: { priority: 1, appliedTo: [{ podSelector: { matchLabels: { app: 'web' } } }], ingress: [{ action: 'Drop', name: 'drop', from: [{ namespaceSelector: { matchLabels: { team: 'other' } } }] }, { action: 'Reject', name: 'reject-range', from: [{ podSelector: { matchLabels: { app: 'range' } } }] }] },
+    },
+    {
       // Baseline tier: below K8s policies, it cannot undo K8s isolation (web-ingress).
       name: 'baseline-allow',
       namespace: 'apps',
@@ -87,7 +99,11 @@ const ipOf = (pod: string) => scenario.pods.find((p) => p.name === pod)!.ip!;
 /** Where the packet ends on a node: `out:<ofport>` or `drop:<table name>`. */
 async function trace(node: string, flow: string, ctNext?: string): Promise<string> {
   const { stdout } = await runCommand(['ovs-appctl', 'ofproto/trace', ...(ctNext ? ['--ct-next', ctNext] : []), 'br-int', flow], { env: { OVS_RUNDIR: lab!.antreaNode(node).ovsRunDir }, timeoutMs: 15_000 });
-  const last = parseOfprotoTrace(stdout).steps.at(-1)!;
+  const steps = parseOfprotoTrace(stdout).steps;
+  const last = steps.at(-1)!;
+  // A Reject's trace continues after the metric drop (the packet-in copy to the agent).
+  const denied = steps.find((s) => s.table === T.IngressMetric || s.table === T.EgressMetric ? s.actions.at(-1) === 'drop' : false);
+  if (denied) return `drop:${ANTREA_TABLES[denied.table]}`;
   return last.table === T.Output && last.outputPort !== undefined ? `out:${last.outputPort}` : `drop:${ANTREA_TABLES[last.table]}`;
 }
 
@@ -131,6 +147,13 @@ test('an ipBlock /32 equal to a selected pod IP: both rules hold (one flow, two 
   assert.is(await trace('n1', fromPod('n1', 'a', ipOf('r'), 'tcp', 2000)), rPort);
   assert.is(await trace('n1', fromPod('n1', 'a', ipOf('r'), 'tcp', 2001)), 'drop:EgressDefaultRule');
   assert.is(await trace('n1', fromPod('n1', 'a', ipOf('r'), 'tcp', 999)), 'drop:EgressDefaultRule');
+});
+
+test('tiers: a securityops Pass skips the application-tier Drop and leaves it to K8s; an application Reject', async () => {
+  assert.is(await trace('n2', fromTunnel('n2', 'n1', ipOf('iso'), ipOf('web2'), 'tcp', 9090)), `out:${port('n2', 'web2').ofport}`);
+  assert.is(await trace('n2', fromTunnel('n2', 'n1', ipOf('iso'), ipOf('web2'), 'tcp', 8080)), 'drop:IngressDefaultRule');
+  // r → web1: rejected by drop-other's second rule (the metric table drops; the copy goes to the agent).
+  assert.is(await trace('n1', fromPod('n1', 'r', ipOf('web1'), 'tcp', 8080)), 'drop:IngressMetric');
 });
 
 test('baseline tier Allow cannot undo K8s isolation', async () => {
