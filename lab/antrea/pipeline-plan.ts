@@ -363,7 +363,9 @@ function nodeFlows(n: NodeFlowInput): string[] {
   }
   f.add(T.IngressDefaultRule, 0, '', goto(T.IngressMetric), D);
   f.add(T.IngressMetric, 0, '', goto(T.ConntrackCommit), D);
-  f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x10,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(set_field:0x2/0xf->ct_mark))`, PC);
+  // New connections not SNATed by Antrea (ConnSNATCTMark 0x20) are committed with the packet's
+  // source (PktSourceField) in ct_mark[0..3].
+  f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x20,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(move:NXM_NX_REG0[0..3]->NXM_NX_CT_MARK[0..3]))`, PC);
   f.add(T.ConntrackCommit, 0, '', goto(T.Output), D);
   f.add(T.Output, 200, `reg0=${REG.outputToPort}`, 'output:NXM_NX_REG1[]', PC);
   // NetworkPolicy packet-ins (initLoggingFlows): one flow per packet-in operation set (logging 1,
