@@ -320,6 +320,9 @@ function nodeFlows(n: NodeFlowInput): string[] {
   // L3Forwarding: gateway, local pods (routed: MAC rewrite; switched: straight to L2), remote pod
   // CIDRs through the tunnel, everything else out of the gateway.
   f.add(T.L3Forwarding, 210, `ip,nw_dst=${n.gatewayIP}`, `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
+  // Replies of connections that came in from the gateway (ct_mark[0..3] = PktSource gateway) go
+  // back to it.
+  f.add(T.L3Forwarding, 210, 'ct_state=+rpl+trk,ct_mark=0x2/0xf,ip', `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
   for (const p of n.ports) {
     f.add(T.L3Forwarding, 200, `ip,reg0=${REG.rewriteMac},nw_dst=${p.ip}`, `set_field:${n.gatewayMac}->eth_src,set_field:${p.mac}->eth_dst,${goto(T.L3DecTTL)}`, PC);
   }
@@ -333,9 +336,14 @@ function nodeFlows(n: NodeFlowInput): string[] {
       PC,
     );
   }
-  f.add(T.L3Forwarding, 190, `ip,reg0=${REG.fromPod}`, `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.EgressMark)}`, PC);
-  f.add(T.L3Forwarding, 0, '', goto(T.L2ForwardingCalc), D);
-  f.add(T.EgressMark, 0, '', goto(T.L3DecTTL), D);
+  // Traffic leaving the cluster network: new connections from local pods (and from the tunnel)
+  // go through EgressMark, which sends them to the gateway (the host routes them on); Service
+  // traffic from the gateway that needs its MAC rewritten goes back to the gateway.
+  f.add(T.L3Forwarding, 190, `ct_state=-rpl+trk,ip,reg0=${REG.fromPod},reg4=0/0x100000`, goto(T.EgressMark), PC);
+  f.add(T.L3Forwarding, 190, `ct_state=-rpl+trk,ip,reg0=${REG.fromTunnel}`, `set_field:${n.gatewayMac}->eth_dst,${goto(T.EgressMark)}`, PC);
+  f.add(T.L3Forwarding, 190, 'ct_mark=0x10/0x10,reg0=0x202/0x20f', `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
+  f.add(T.L3Forwarding, 0, '', `set_field:${REG.toGateway}->reg0,${goto(T.L2ForwardingCalc)}`, D);
+  f.add(T.EgressMark, 0, '', `set_field:${REG.toGateway}->reg0,${goto(T.L2ForwardingCalc)}`, cookie('Egress'));
   f.add(T.L3DecTTL, 210, `ip,reg0=${REG.fromGateway}`, goto(T.SNATMark), PC);
   f.add(T.L3DecTTL, 200, 'ip', `dec_ttl,${goto(T.SNATMark)}`, PC);
   f.add(T.L3DecTTL, 0, '', goto(T.SNATMark), D);
@@ -350,8 +358,10 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.L2ForwardingCalc, 0, '', goto(T.IngressSecurityClassifier), D);
 
   // Ingress security: traffic leaving through the gateway or tunnel is not subject to ingress
-  // policies here (the receiving node enforces them); kubelet probes from the gateway IP pass.
-  f.add(T.IngressSecurityClassifier, 210, `ct_state=-rpl+trk,ip,nw_src=${n.gatewayIP}`, goto(T.ConntrackCommit), PC);
+  // policies here (the receiving node enforces them).
+  // Host-local traffic (the host's iptables marks it with pkt_mark 0x80000000, e.g. kubelet
+  // probes) is not subject to ingress policies.
+  f.add(T.IngressSecurityClassifier, 210, 'pkt_mark=0x80000000/0x80000000,ct_state=-rpl+trk,ip', goto(T.ConntrackCommit), cookie('NetworkPolicy'));
   f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toGateway}`, goto(T.IngressMetric), PC);
   f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toTunnel}`, goto(T.IngressMetric), PC);
   f.add(T.IngressSecurityClassifier, 0, '', goto(T.AntreaPolicyIngressRule), D);

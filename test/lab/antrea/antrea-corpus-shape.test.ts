@@ -182,6 +182,17 @@ test('AntreaPolicyIngressRule: the same flows (the document mixes 14600/14599 fo
   assert.equal([...prio(labFlows, labNames)].sort(), [14499, 14500]);
 });
 
+// Tables where the lab models a subset of the document's features (no Egress IPs, hairpin, uplink,
+// NodePort, TrafficControl): every flow the lab installs there is one of the document's.
+for (const table of ['L3Forwarding', 'IngressSecurityClassifier']) {
+  test(`${table}: every lab flow is a flow of the document`, () => {
+    const doc = new Set(shapes(corpusFlows, corpusNames, table));
+    const lab = shapes(labFlows, labNames, table);
+    assert.ok(lab.length >= 4, table);
+    assert.equal(lab.filter((s) => !doc.has(s)), []);
+  });
+}
+
 test('SpoofGuard and Output: the pod and delivery flows have the document\'s shape', () => {
   const pick = (flows: Flow[], n: Names, table: string) => shapes(flows, n, table).filter((s) => !/in_port=\d/.test(s));
   assert.equal(pick(labFlows, labNames, 'SpoofGuard'), pick(corpusFlows, corpusNames, 'SpoofGuard'));
