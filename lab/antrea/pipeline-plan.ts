@@ -252,8 +252,11 @@ function nodeFlows(n: NodeFlowInput): string[] {
   // Classifier: where the packet came from (reg0 PktSourceField). Tunnel traffic skips SpoofGuard
   // and is marked for MAC rewrite.
   f.add(T.Classifier, 200, `in_port=${TUNNEL_OFPORT}`, `set_field:${REG.fromTunnel}->reg0,set_field:${REG.rewriteMac}->reg0,${goto(T.UnSNAT)}`, PC);
-  f.add(T.Classifier, 200, `in_port=${GATEWAY_OFPORT}`, `set_field:${REG.fromGateway}->reg0,${goto(T.SpoofGuard)}`, PC);
-  for (const p of n.ports) f.add(T.Classifier, 190, `in_port=${p.ofport}`, `set_field:${REG.fromPod}->reg0,${goto(T.SpoofGuard)}`, PC);
+  // reg4 bit 28 FromLocalRegMark (local pods, the host's own gateway IP), bit 27 for other
+  // traffic from the gateway (FromGatewayRegMark: external traffic the host forwards).
+  f.add(T.Classifier, 210, `ip,in_port=${GATEWAY_OFPORT},nw_src=${n.gatewayIP}`, `set_field:${REG.fromGateway}->reg0,set_field:0x10000000/0x10000000->reg4,${goto(T.SpoofGuard)}`, PC);
+  f.add(T.Classifier, 200, `in_port=${GATEWAY_OFPORT}`, `set_field:${REG.fromGateway}->reg0,set_field:0x8000000/0x8000000->reg4,${goto(T.SpoofGuard)}`, PC);
+  for (const p of n.ports) f.add(T.Classifier, 190, `in_port=${p.ofport}`, `set_field:${REG.fromPod}->reg0,set_field:0x10000000/0x10000000->reg4,${goto(T.SpoofGuard)}`, PC);
   f.add(T.Classifier, 0, '', 'drop', D);
 
   // SpoofGuard: a pod may only send with its own MAC and IP.

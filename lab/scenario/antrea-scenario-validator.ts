@@ -186,6 +186,12 @@ function k8sPolicyLimits(policies: unknown, issues: string[]): void {
       if (!Array.isArray(rules)) continue;
       const peerField = dir === 'ingress' ? 'from' : 'to';
       rules.forEach((rule, r) => {
+        // A string port is a named port; the API only takes IANA service names (a letter needed),
+        // so "80" as a string is refused rather than planned as a name no pod has.
+        const ports = isObj(rule) && Array.isArray(rule.ports) ? rule.ports : [];
+        ports.forEach((port, k) => {
+          if (isObj(port) && typeof port.port === 'string' && !isPortName(port.port)) issues.push(`networkPolicies[${i}]: spec.${dir}[${r}].ports[${k}].port "${port.port}" is not a container port name (a lowercase IANA service name with a letter)`);
+        });
         const peers = isObj(rule) ? rule[peerField] : undefined;
         if (!Array.isArray(peers)) return;
         peers.forEach((peer, k) => {
@@ -233,7 +239,7 @@ function validatePort(port: unknown, pw: string, issues: string[]): void {
   unmodelled(port, UNMODELLED.port, pw, issues);
   unknown(port, ['protocol', 'port', 'endPort', ...Object.keys(UNMODELLED.port)], pw, issues);
   if (port.protocol !== undefined && !PROTOCOLS.includes(port.protocol as string)) issues.push(`${pw}.protocol must be TCP, UDP or SCTP`);
-  if (port.port !== undefined && !validPort(port.port) && !(typeof port.port === 'string' && DNS_LABEL.test(port.port) && port.port.length <= 15 && /[a-z]/.test(port.port))) {
+  if (port.port !== undefined && !validPort(port.port) && !(typeof port.port === 'string' && isPortName(port.port))) {
     issues.push(`${pw}.port must be a number 1-65535 or a container port name`);
   }
   if (port.endPort !== undefined) {
@@ -308,6 +314,11 @@ function unmodelled(o: Obj, fields: Readonly<Record<string, string>>, where: str
     if (k === 'enableLogging' && o[k] === false) continue;
     issues.push(`${where}.${k}: ${what} is not modelled by the lab's antrea flavour; remove the field`);
   }
+}
+
+/** IANA_SVC_NAME: at most 15 lowercase letters, digits and dashes, with a letter. */
+function isPortName(v: string): boolean {
+  return DNS_LABEL.test(v) && v.length <= 15 && /[a-z]/.test(v) && !v.includes('--');
 }
 
 function validPort(v: unknown): boolean {

@@ -183,8 +183,8 @@ test('AntreaPolicyIngressRule: the same flows (the document mixes 14600/14599 fo
 });
 
 // Tables where the lab models a subset of the document's features (no Egress IPs, hairpin, uplink,
-// NodePort, TrafficControl): every flow the lab installs there is one of the document's.
-for (const table of ['L3Forwarding', 'IngressSecurityClassifier']) {
+// NodePort, TrafficControl, secondary interfaces): every flow the lab installs there is one of the document's.
+for (const table of ['Classifier', 'L3Forwarding', 'IngressSecurityClassifier']) {
   test(`${table}: every lab flow is a flow of the document`, () => {
     const doc = new Set(shapes(corpusFlows, corpusNames, table));
     const lab = shapes(labFlows, labNames, table);

@@ -78,6 +78,9 @@ test('refused on the antrea flavour: IPv6 ipBlocks in K8s NetworkPolicies, IPv6 
   const s = structuredClone(base) as Scenario;
   s.networkPolicies!.push({ name: 'v6', namespace: 'backend', spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ ipBlock: { cidr: 'fd00::/64' } }] }] } });
   refused(s, /networkPolicies\[\d+\]: spec\.ingress\[0\]\.from\[0\]\.ipBlock: IPv6 CIDRs are not supported by the antrea flavour/);
+  const named = structuredClone(base) as Scenario;
+  named.networkPolicies!.push({ name: 'str', namespace: 'backend', spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ ports: [{ port: '8080' }] }] } });
+  refused(named, /ports\[0\]\.port "8080" is not a container port name/);
   const v6 = structuredClone(base) as Scenario;
   v6.services![0]!.clusterIPv6 = 'fd00:10:96::10';
   refused(v6, /clusterIPv6 is not supported by the antrea flavour/);
