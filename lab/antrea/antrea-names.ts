@@ -57,6 +57,8 @@ export const FIRST_POD_OFPORT = 3;
 export const GLOBAL_VIRTUAL_MAC = 'aa:bb:cc:dd:ee:ff';
 /** Conntrack zone of IPv4 connections (CtZone). */
 export const CT_ZONE = 65520;
+/** Conntrack zone of Antrea's SNAT (SNATCtZone). */
+export const SNAT_CT_ZONE = 65521;
 
 /** Cookie categories (pkg/agent/openflow/cookie/allocator.go), bits 47–40. */
 export const COOKIE_CATEGORY = { Default: 0, PodConnectivity: 1, NetworkPolicy: 2, Service: 3, Egress: 4, Multicast: 5, Multicluster: 6, Traceflow: 7, ExternalNodeConnectivity: 8 } as const;

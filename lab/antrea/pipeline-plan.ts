@@ -12,6 +12,7 @@ import { resolveTargetPort } from '../ovn/load-balancer-plan.js';
 import {
   ANTREA_TABLES,
   CT_ZONE,
+  SNAT_CT_ZONE,
   FIRST_POD_OFPORT,
   GATEWAY_OFPORT,
   GATEWAY_PORT,
@@ -265,6 +266,8 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.SpoofGuard, 0, '', 'drop', D);
 
   // Conntrack.
+  // Replies to connections Antrea SNATed to the gateway IP (hairpin) are un-NATed first.
+  f.add(T.UnSNAT, 200, `ip,nw_dst=${n.gatewayIP}`, `ct(table=${T.ConntrackZone},zone=${SNAT_CT_ZONE},nat)`, cookie('Service'));
   f.add(T.UnSNAT, 0, '', goto(T.ConntrackZone), D);
   f.add(T.ConntrackZone, 200, 'ip', `ct(table=${T.ConntrackState},zone=${CT_ZONE},nat)`, PC);
   f.add(T.ConntrackZone, 0, '', goto(T.ConntrackState), D);
@@ -350,7 +353,14 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.L3DecTTL, 210, `ip,reg0=${REG.fromGateway}`, goto(T.SNATMark), PC);
   f.add(T.L3DecTTL, 200, 'ip', `dec_ttl,${goto(T.SNATMark)}`, PC);
   f.add(T.L3DecTTL, 0, '', goto(T.SNATMark), D);
+  // Hairpin: a pod reaching itself through a Service. The connection is marked (ConnSNAT 0x20,
+  // Hairpin 0x40), SNATed to the gateway IP in the SNAT zone, and sent back out of its port.
+  for (const p of n.ports) {
+    f.add(T.SNATMark, 190, `ct_state=+new+trk,ip,nw_src=${p.ip},nw_dst=${p.ip}`, `ct(commit,table=${T.SNAT},zone=${CT_ZONE},exec(set_field:0x20/0x20->ct_mark,set_field:0x40/0x40->ct_mark,move:NXM_NX_REG0[0..3]->NXM_NX_CT_MARK[0..3]))`, cookie('Service'));
+  }
   f.add(T.SNATMark, 0, '', goto(T.SNAT), D);
+  f.add(T.SNAT, 200, `ct_state=+new+trk,ct_mark=0x40/0x40,ip,reg0=${REG.fromPod}`, `ct(commit,table=${T.L2ForwardingCalc},zone=${SNAT_CT_ZONE},nat(src=${n.gatewayIP}),exec(set_field:0x10/0x10->ct_mark,set_field:0x20/0x20->ct_mark,set_field:0x40/0x40->ct_mark))`, cookie('Service'));
+  f.add(T.SNAT, 200, 'ct_state=-new-rpl+trk,ct_mark=0x20/0x20,ip', `ct(table=${T.L2ForwardingCalc},zone=${SNAT_CT_ZONE},nat)`, cookie('Service'));
   f.add(T.SNAT, 0, '', goto(T.L2ForwardingCalc), D);
 
   // L2ForwardingCalc: destination MAC → target port (reg1).
@@ -366,6 +376,8 @@ function nodeFlows(n: NodeFlowInput): string[] {
   // probes) is not subject to ingress policies.
   f.add(T.IngressSecurityClassifier, 210, 'pkt_mark=0x80000000/0x80000000,ct_state=-rpl+trk,ip', goto(T.ConntrackCommit), cookie('NetworkPolicy'));
   f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toGateway}`, goto(T.IngressMetric), PC);
+  // Hairpin connections are not subject to ingress policies.
+  f.add(T.IngressSecurityClassifier, 200, 'ct_mark=0x40/0x40', goto(T.ConntrackCommit), cookie('NetworkPolicy'));
   f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toTunnel}`, goto(T.IngressMetric), PC);
   f.add(T.IngressSecurityClassifier, 0, '', goto(T.AntreaPolicyIngressRule), D);
   f.add(T.AntreaPolicyIngressRule, 0, '', goto(T.IngressRule), D);
@@ -380,6 +392,7 @@ function nodeFlows(n: NodeFlowInput): string[] {
   // source (PktSourceField) in ct_mark[0..3].
   f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x20,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(move:NXM_NX_REG0[0..3]->NXM_NX_CT_MARK[0..3]))`, PC);
   f.add(T.ConntrackCommit, 0, '', goto(T.Output), D);
+  f.add(T.Output, 210, 'ct_mark=0x40/0x40', 'IN_PORT', PC);
   f.add(T.Output, 200, `reg0=${REG.outputToPort}`, 'output:NXM_NX_REG1[]', PC);
   // NetworkPolicy packet-ins (initLoggingFlows): one flow per packet-in operation set (logging 1,
   // reject 2, deny store 4), userdata = category NP (1) and the operations. No meter: the lab's

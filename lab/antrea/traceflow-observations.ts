@@ -109,7 +109,8 @@ export function observationsFromTrace(trace: ParsedTrace, ctx: ObservationContex
     // Dropped where Antrea installs no Traceflow observation point: the agent sees nothing more.
     return { observations: obs, outcome: { kind: 'lost', table: last.table }, dropped: false };
   }
-  const port = last?.outputPort;
+  // IN_PORT (hairpin: a pod reaching itself through a Service) prints no output port line.
+  const port = last?.outputPort ?? (last?.actions.at(-1) === 'IN_PORT' && trace.finalFields.in_port !== undefined ? Number(trace.finalFields.in_port) : undefined);
   if (last?.table === T.Output && port !== undefined) {
     if (port === TUNNEL_OFPORT) {
       const tunnelDstIP = lastSetField(trace, 'tun_dst') ?? trace.finalFields.tun_dst ?? '';

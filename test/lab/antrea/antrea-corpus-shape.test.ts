@@ -184,20 +184,28 @@ test('AntreaPolicyIngressRule: the same flows (the document mixes 14600/14599 fo
 
 // Tables where the lab models a subset of the document's features (no Egress IPs, hairpin, uplink,
 // NodePort, TrafficControl, secondary interfaces): every flow the lab installs there is one of the document's.
-for (const table of ['Classifier', 'L3Forwarding', 'IngressSecurityClassifier']) {
+// Per-pod flows are compared with the pod's name generalised (the document shows some pods only).
+const anyPod = (s: string) => s.replace(/<(client|web|db)>/g, '<pod>');
+for (const table of ['Classifier', 'L3Forwarding', 'IngressSecurityClassifier', 'UnSNAT', 'SNATMark', 'SNAT', 'Output']) {
   test(`${table}: every lab flow is a flow of the document`, () => {
-    const doc = new Set(shapes(corpusFlows, corpusNames, table));
-    const lab = shapes(labFlows, labNames, table);
-    assert.ok(lab.length >= 4, table);
+    const doc = new Set(shapes(corpusFlows, corpusNames, table).map(anyPod));
+    // The lab's 7 packet-in flows (current initLoggingFlows); the v1.15 document shows 2, metered.
+    const lab = [...new Set(shapes(labFlows, labNames, table).map(anyPod))].filter((s) => !/controller\(/.test(s));
+    assert.ok(lab.length >= 2, table);
     assert.equal(lab.filter((s) => !doc.has(s)), []);
   });
 }
 
-test('SpoofGuard and Output: the pod and delivery flows have the document\'s shape', () => {
+test('SpoofGuard: the pod flows have the document\'s shape', () => {
   const pick = (flows: Flow[], n: Names, table: string) => shapes(flows, n, table).filter((s) => !/in_port=\d/.test(s));
   assert.equal(pick(labFlows, labNames, 'SpoofGuard'), pick(corpusFlows, corpusNames, 'SpoofGuard'));
-  const out = (flows: Flow[], n: Names) => shapes(flows, n, 'Output').filter((s) => / 200 reg0=0x200000\/0x600000 /.test(s) || / 0 /.test(s));
-  assert.equal(out(labFlows, labNames), out(corpusFlows, corpusNames));
+});
+
+test('Output: the NetworkPolicy packet-in flows have the document\'s match and userdata', () => {
+  const packetIn = (flows: Flow[], n: Names) => shapes(flows, n, 'Output').filter((s) => /controller\(/.test(s)).map((s) => s.replace('meter:256,', ''));
+  const doc = packetIn(corpusFlows, corpusNames);
+  assert.is(doc.length, 2);
+  for (const f of doc) assert.ok(packetIn(labFlows, labNames).includes(f), f);
 });
 
 test.run();

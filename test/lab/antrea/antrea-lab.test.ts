@@ -213,6 +213,16 @@ test('service destination: LB observation with translatedDstIP and the endpoint 
   assert.is(s.results![0]!.observations.at(-1)!.action, 'Delivered');
 });
 
+test('hairpin: a pod reaching itself through its Service is delivered (SNAT to the gateway IP, out of its own port)', async () => {
+  const s = await trace('hairpin', { source: { namespace: 'backend', pod: 'web' }, destination: { namespace: 'backend', service: 'web' }, packet: { ipHeader: { protocol: 6 }, transportHeader: { tcp: { dstPort: 80 } } } });
+  assert.is(s.phase, 'Succeeded');
+  assert.equal(s.results![0]!.observations, [
+    { component: 'SpoofGuard', action: 'Forwarded', srcPodIP: '10.10.1.6' },
+    { component: 'LB', action: 'Forwarded', pod: 'backend/web', translatedDstIP: '10.10.1.6' },
+    { component: 'Forwarding', componentInfo: 'Output', action: 'Delivered' },
+  ]);
+});
+
 test('K8s NetworkPolicy default deny: dropped on the receiver by IngressDefaultRule (still Succeeded)', async () => {
   const s = await trace('deny', { source: client, destination: { namespace: 'backend', pod: 'db' } });
   assert.is(s.phase, 'Succeeded');
