@@ -68,6 +68,16 @@ test('egress named port: resolved per destination pod, one rule per resolution, 
   assert.is(new Set(rules.map((r) => r.conjId)).size, rules.length);
 });
 
+test('egress named port without "to": resolved against every pod; the match-all peer keeps no port (allows nothing more)', () => {
+  const s = withPolicies({
+    networkPolicies: [{ name: 'any', namespace: 'frontend', spec: { podSelector: { matchLabels: { app: 'client' } }, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'http' }] }] } }],
+    antreaNetworkPolicies: [],
+  });
+  const rules = planPolicyRules(s).rules;
+  const got = rules.map((r) => JSON.stringify([[...r.peers].sort(), r.services?.map((x) => `${x.protocol}/${x.port?.value}`)])).sort();
+  assert.equal(got, [JSON.stringify([['0.0.0.0/0', '10.10.1.5', '10.10.1.8', '10.10.2.5'], []]), JSON.stringify([['10.10.1.6', '10.10.2.7'], ['tcp/8080']])]);
+});
+
 test('ingress named port: resolved per applied pod', () => {
   const s = withPolicies({
     pods: [...base.pods.map((p) => (p.name === 'db' ? { ...p, ports: [{ name: 'http', containerPort: 8443 }] } : p))],
