@@ -21,6 +21,7 @@
 import { matches } from '../scenario/label-selector.js';
 import type { AntreaPolicyPeer, AntreaRuleAction, LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Scenario, ScenarioPod } from '../scenario/scenario-types.js';
 import { ipBlockCidrs } from './ip-block-cidrs.js';
+import { antreaRuleName } from './rule-name.js';
 import { initialRulePriority, K8S_ACTION_PRIORITY, K8S_RULE_PRIORITY, BASELINE_TIER_PRIORITY, tierPriority } from './policy-priority.js';
 import { portRangeMatches, type PortMatch } from './port-range-match.js';
 
@@ -151,7 +152,7 @@ export function planPolicyRules(scenario: Scenario): PolicyPlan {
           type: 'AntreaNetworkPolicy' as const,
           namespace: np.namespace,
           policyName: np.name,
-          ruleName: r.name ?? `${direction.toLowerCase()}-${i}`,
+          ruleName: antreaRuleName(direction, r),
           direction,
           action: r.action,
           table: (baseline ? (direction === 'Ingress' ? 'IngressDefaultRule' : 'EgressDefaultRule') : direction === 'Ingress' ? 'AntreaPolicyIngressRule' : 'AntreaPolicyEgressRule') as RuleTable,

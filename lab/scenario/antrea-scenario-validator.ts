@@ -7,7 +7,8 @@
  */
 import { cidrsOverlap, parseCidr, parseIp } from './ip-address.js';
 import { matches, selectorProblem } from './label-selector.js';
-import type { LabelSelector, ScenarioPod } from './scenario-types.js';
+import type { AntreaPolicyRule, LabelSelector, ScenarioPod } from './scenario-types.js';
+import { antreaRuleName } from '../antrea/rule-name.js';
 import { ANTREA_TIER_PRIORITIES, BASELINE_TIER_PRIORITY, initialRulePriority } from '../antrea/policy-priority.js';
 
 type Obj = Record<string, unknown>;
@@ -139,6 +140,12 @@ export function validateAntreaParts(s: Obj, ctx: AntreaValidationContext, issues
         if (typeof rule.name !== 'string' || rule.name === '') issues.push(`${rw}.name must be a non-empty string`);
         else if (names.has(rule.name)) issues.push(`${rw}.name "${rule.name}" is used twice (rule names are unique within a policy)`);
         else names.add(rule.name);
+      } else if (ACTIONS.includes(rule.action as string)) {
+        // antrea-controller names an unnamed rule after its content; two identical unnamed rules
+        // get the same name, and Antrea then refuses the policy.
+        const generated = antreaRuleName(dir === 'ingress' ? 'Ingress' : 'Egress', rule as unknown as AntreaPolicyRule);
+        if (names.has(generated)) issues.push(`${rw}: its generated name "${generated}" is the name of another rule (Antrea refuses duplicate rule names); name the rules`);
+        else names.add(generated);
       }
       let applied = policyApplied;
       if (rule.appliedTo !== undefined) {

@@ -9,6 +9,7 @@ import { ipBlockCidrs } from '../../../lab/antrea/ip-block-cidrs.js';
 import { portRangeMatches } from '../../../lab/antrea/port-range-match.js';
 import { initialRulePriority } from '../../../lab/antrea/policy-priority.js';
 import { planPolicyRules } from '../../../lab/antrea/policy-rule-plan.js';
+import { antreaRuleName } from '../../../lab/antrea/rule-name.js';
 import { FlowSet, planAntreaCluster } from '../../../lab/antrea/pipeline-plan.js';
 import type { Scenario } from '../../../lab/scenario/scenario-types.js';
 import { repoRoot } from '../../helpers/paths.js';
@@ -141,6 +142,13 @@ test('Antrea-native rules: tiers and priorities, baseline in the Default tables,
     ['s0', 'AntreaPolicyIngressRule', 65000 - (20000 + 40)],
     ['b0', 'EgressDefaultRule', 150],
   ]);
+});
+
+test('unnamed rules get antrea-controller\'s generated names (upstream mutate_test.go vectors)', () => {
+  assert.is(antreaRuleName('Ingress', { action: 'Allow', from: [{ podSelector: { matchLabels: { foo1: 'bar1' } } }] }), 'ingress-allow-c4f16d3');
+  assert.is(antreaRuleName('Ingress', { action: 'Allow', from: [{ podSelector: { matchLabels: { foo2: 'bar2' } } }] }), 'ingress-allow-be87b58');
+  assert.is(antreaRuleName('Egress', { action: 'Allow', to: [{ podSelector: { matchLabels: { foo2: 'bar2' } } }] }), 'egress-allow-44b2575');
+  assert.is(antreaRuleName('Ingress', { action: 'Drop', name: 'mine' }), 'mine');
 });
 
 test.run();

@@ -62,6 +62,7 @@ test('refused: tiers, priorities and actions outside the model', () => {
   many.antreaNetworkPolicies!.push({ name: 'q', namespace: 'backend', spec: { priority: 6, appliedTo: [{ podSelector: {} }], ingress: [{ action: 'Allow' }] } });
   refused(many, /does not stay below .* re-arrange priorities/);
   refused(withAnp({ ingress: [{ action: 'Drop', name: 'x' }], egress: [{ action: 'Drop', name: 'x' }] }), /name "x" is used twice/);
+  refused(withAnp({ ingress: [{ action: 'Drop' }, { action: 'Drop' }] }), /generated name "ingress-drop-[0-9a-f]{7}" is the name of another rule/);
 });
 
 test('refused: appliedTo in both places or in neither; bad peers and ports', () => {
