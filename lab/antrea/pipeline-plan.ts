@@ -244,9 +244,21 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.PipelineRootClassifier, 200, 'arp', goto(T.ARPSpoofGuard), D);
   f.add(T.PipelineRootClassifier, 200, 'ip', goto(T.Classifier), D);
   f.add(T.PipelineRootClassifier, 0, '', 'drop', D);
-  f.add(T.ARPSpoofGuard, 200, `arp,in_port=${GATEWAY_OFPORT}`, goto(T.ARPResponder), PC);
+  f.add(T.ARPSpoofGuard, 200, `arp,in_port=${GATEWAY_OFPORT},arp_spa=${n.gatewayIP},arp_sha=${n.gatewayMac}`, goto(T.ARPResponder), PC);
   for (const p of n.ports) f.add(T.ARPSpoofGuard, 200, `arp,in_port=${p.ofport},arp_spa=${p.ip},arp_sha=${p.mac}`, goto(T.ARPResponder), PC);
   f.add(T.ARPSpoofGuard, 0, '', 'drop', D);
+  // ARP requests for the other nodes' gateway IPs are answered with the global virtual MAC (the
+  // tunnel's destination MAC), from the request itself (encap mode).
+  for (const r of n.remotes) {
+    const remoteGw = gatewayIp(r.podSubnet);
+    f.add(
+      T.ARPResponder,
+      200,
+      `arp,arp_tpa=${remoteGw},arp_op=1`,
+      `move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:${GLOBAL_VIRTUAL_MAC}->eth_src,set_field:2->arp_op,move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],set_field:${GLOBAL_VIRTUAL_MAC}->arp_sha,move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],set_field:${remoteGw}->arp_spa,IN_PORT`,
+      PC,
+    );
+  }
   f.add(T.ARPResponder, 190, 'arp', 'NORMAL', D);
   f.add(T.ARPResponder, 0, '', 'drop', D);
 

@@ -170,7 +170,7 @@ test('the same rules, by role, on both sides', () => {
   assert.is(corpusNames.conj.size, 6);
 });
 
-for (const table of ['PipelineRootClassifier', 'ConntrackZone', 'ConntrackState', 'L3DecTTL', 'ConntrackCommit', 'AntreaPolicyEgressRule', 'EgressRule', 'EgressDefaultRule', 'EgressMetric', 'IngressRule', 'IngressDefaultRule', 'IngressMetric']) {
+for (const table of ['PipelineRootClassifier', 'ARPSpoofGuard', 'ARPResponder', 'ConntrackZone', 'ConntrackState', 'L3DecTTL', 'ConntrackCommit', 'AntreaPolicyEgressRule', 'EgressRule', 'EgressDefaultRule', 'EgressMetric', 'IngressRule', 'IngressDefaultRule', 'IngressMetric']) {
   test(`${table}: the lab's flows are the document's`, () => {
     assert.equal(shapes(labFlows, labNames, table), shapes(corpusFlows, corpusNames, table));
   });
