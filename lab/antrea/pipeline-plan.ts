@@ -194,6 +194,15 @@ interface NodeFlowInput {
   services: PlannedServicePort[];
 }
 
+/** Two planned flows share a table, priority and match but not their actions (a planner bug). */
+export class AntreaPlanError extends Error {
+  readonly code = 'LAB_ANTREA_PLAN_CONFLICT';
+  constructor(message: string) {
+    super(`${message}; OVS would keep only one of them. Report the scenario: the lab's Antrea planner must merge or refuse it`);
+    this.name = 'AntreaPlanError';
+  }
+}
+
 /**
  * Collects flows keyed by table, priority and OVS match (normalised the way OVS compares matches:
  * an `/32` address is the address, a `/0` address matches everything, an exact port mask is the
@@ -217,7 +226,7 @@ export class FlowSet {
       return;
     }
     if (existing.actions.length === 1 && existing.actions[0] === actions) return;
-    throw new Error(`planner: two flows with the same match in table ${table} at priority ${priority} (${normal}): "${existing.actions.join(',')}" and "${actions}"`);
+    throw new AntreaPlanError(`two flows with the same match in table ${table} at priority ${priority} (${normal}): "${existing.actions.join(',')}" and "${actions}"`);
   }
   lines(): string[] {
     return [...this.flows.values()].map((f) => `table=${f.table},cookie=${f.cookie},priority=${f.priority}${f.match ? `,${f.match}` : ''} actions=${f.actions.join(',')}`);

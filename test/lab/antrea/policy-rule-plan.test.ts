@@ -123,7 +123,7 @@ test('FlowSet: OVS-equal matches are one flow; a clash between different actions
   f.add(13, 200, 'ip,nw_dst=0.0.0.0/0', 'conjunction(3,2/2)', '0x3');
   f.add(13, 200, 'ip', 'conjunction(4,2/2)', '0x4');
   assert.equal(f.lines(), ['table=13,cookie=0x1,priority=200,ip,nw_dst=10.1.1.1 actions=conjunction(1,2/2),conjunction(2,2/3)', 'table=13,cookie=0x3,priority=200,ip actions=conjunction(3,2/2),conjunction(4,2/2)']);
-  assert.throws(() => f.add(13, 200, 'ip,nw_dst=10.1.1.1', 'drop', '0x5'), /same match/);
+  assert.throws(() => f.add(13, 200, 'ip,nw_dst=10.1.1.1', 'drop', '0x5'), (e: Error & { code?: string }) => e.code === 'LAB_ANTREA_PLAN_CONFLICT' && /same match/.test(e.message));
 });
 
 test('Antrea-native rules: tiers and priorities, baseline in the Default tables, rule index per direction', () => {
