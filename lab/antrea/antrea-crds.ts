@@ -4,6 +4,7 @@
  * objects. The Traceflow schema follows build/charts/antrea/crds/traceflow.yaml, so the lab's API
  * server rejects and prunes exactly what a real apiserver would (reference §2.1).
  */
+import { antreaRuleName } from './rule-name.js';
 import type { KubeObject } from '../kube-api/kube-object.js';
 import type { OpenApiSchema } from '../kube-api/resource-registry.js';
 import type { Scenario } from '../scenario/scenario-types.js';
@@ -155,7 +156,13 @@ export function antreaPolicyObjects(scenario: Scenario, ts: string, uid: (seed: 
     apiVersion: `${ANTREA_CRD_GROUP}/v1beta1`,
     kind: 'NetworkPolicy',
     metadata: { name: np.name, namespace: np.namespace, uid: uid(`AntreaNetworkPolicy/${np.namespace}/${np.name}`), creationTimestamp: ts, generation: 1 },
-    spec: { tier: np.spec.tier ?? 'application', ...structuredClone(np.spec) },
+    // As antrea-controller's mutating webhook: default tier, generated names for unnamed rules.
+    spec: {
+      tier: np.spec.tier ?? 'application',
+      ...structuredClone(np.spec),
+      ...(np.spec.ingress ? { ingress: np.spec.ingress.map((r) => ({ ...structuredClone(r), name: antreaRuleName('Ingress', r) })) } : {}),
+      ...(np.spec.egress ? { egress: np.spec.egress.map((r) => ({ ...structuredClone(r), name: antreaRuleName('Egress', r) })) } : {}),
+    },
     status: { phase: 'Realized', observedGeneration: 1, currentNodesRealized: nodes, desiredNodesRealized: nodes },
   }));
 }

@@ -57,6 +57,8 @@ export const FIRST_POD_OFPORT = 3;
 export const GLOBAL_VIRTUAL_MAC = 'aa:bb:cc:dd:ee:ff';
 /** Conntrack zone of IPv4 connections (CtZone). */
 export const CT_ZONE = 65520;
+/** Conntrack zone of Antrea's SNAT (SNATCtZone). */
+export const SNAT_CT_ZONE = 65521;
 
 /** Cookie categories (pkg/agent/openflow/cookie/allocator.go), bits 47–40. */
 export const COOKIE_CATEGORY = { Default: 0, PodConnectivity: 1, NetworkPolicy: 2, Service: 3, Egress: 4, Multicast: 5, Multicluster: 6, Traceflow: 7, ExternalNodeConnectivity: 8 } as const;
@@ -84,8 +86,11 @@ export const REG = {
   apDeny: '0x400/0x400',
   dispositionDrop: '0x800/0x1800',
   dispositionReject: '0x1000/0x1800',
-  /** reg0[21..22] OutputRegField: 1 OutputToOFPort. */
+  /** reg0[21..22] OutputRegField: 1 OutputToOFPort, 2 OutputToController. */
   outputToPort: '0x200000/0x600000',
+  outputToController: '0x400000/0x600000',
+  /** reg0[25..31] PacketInOperationField: 2 = reject (PacketInNPRejectOperation). */
+  packetInReject: '0x4000000/0xfe000000',
   /** reg4[16..18] ServiceEPStateField: 1 EpToSelect, 2 EpSelected. */
   epToSelect: '0x10000/0x70000',
   epSelected: '0x20000/0x70000',

@@ -26,32 +26,43 @@ export interface ParsedTrace {
 
 const STEP = /^\s*(\d+)\.\s+(.*?),?\s*priority (\d+)(?:, cookie (0x[0-9a-f]+))?\s*$/;
 
-/** Parses trace output. */
+/**
+ * Parses trace output. Each action line belongs to the flow it is indented under: nested
+ * resubmits and group buckets (`bucket N`, deeper lines) are followed by indentation, so the
+ * actions after a nested flow's own actions go back to the flow that holds the resubmit or group.
+ */
 export function parseOfprotoTrace(text: string): ParsedTrace {
   const steps: TraceStep[] = [];
-  let current: TraceStep | undefined;
+  // Open flows, innermost last, with the column their actions are printed at (once seen).
+  const open: Array<{ step: TraceStep; start: number; actionCol?: number }> = [];
   let flow = '';
   let datapathActions = '';
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
+    const col = line.length - line.trimStart().length;
     const m = STEP.exec(line);
     if (m) {
-      current = { table: Number(m[1]), match: m[2]!.replace(/,$/, ''), priority: Number(m[3]), ...(m[4] ? { cookie: m[4] } : {}), actions: [] };
-      steps.push(current);
+      while (open.length > 0 && open.at(-1)!.actionCol !== undefined && open.at(-1)!.actionCol! > col) open.pop();
+      const step: TraceStep = { table: Number(m[1]), match: m[2]!.replace(/,$/, ''), priority: Number(m[3]), ...(m[4] ? { cookie: m[4] } : {}), actions: [] };
+      steps.push(step);
+      open.push({ step, start: col });
       continue;
     }
     const t = line.trim();
     if (t.startsWith('Flow: ')) {
       flow = t.slice(6);
-      current = undefined;
+      open.length = 0;
     } else if (t.startsWith('Final flow: ')) {
       if (t !== 'Final flow: unchanged') flow = t.slice(12);
-      current = undefined;
+      open.length = 0;
     } else if (t.startsWith('Datapath actions: ')) datapathActions = t.slice(18);
-    else if (current) {
+    else if (t !== '' && open.length > 0) {
+      while (open.length > 1 && open.at(-1)!.actionCol !== undefined && open.at(-1)!.actionCol! > col) open.pop();
+      const top = open.at(-1)!;
+      if (top.actionCol === undefined && col > top.start) top.actionCol = col;
       const out = /^-> output port is (\d+)/.exec(t);
-      if (out) current.outputPort = Number(out[1]);
-      else if (t !== '' && !t.startsWith('->') && !/^(thaw|Resuming from table|bucket \d+)/.test(t)) current.actions.push(t);
+      if (out) top.step.outputPort = Number(out[1]);
+      else if (!t.startsWith('->') && !/^(thaw|Resuming from table|bucket \d+)/.test(t)) top.step.actions.push(t);
     }
   }
   return { steps, finalFields: parseFlowFields(flow), datapathActions };

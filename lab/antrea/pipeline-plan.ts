@@ -12,6 +12,7 @@ import { resolveTargetPort } from '../ovn/load-balancer-plan.js';
 import {
   ANTREA_TABLES,
   CT_ZONE,
+  SNAT_CT_ZONE,
   FIRST_POD_OFPORT,
   GATEWAY_OFPORT,
   GATEWAY_PORT,
@@ -27,6 +28,7 @@ import {
   stableMac,
 } from './antrea-names.js';
 import { planPolicyRules, type PolicyRule } from './policy-rule-plan.js';
+import { portMatchText } from './port-range-match.js';
 
 /** A pod port on a node's br-int. */
 export interface AntreaPodPort {
@@ -100,7 +102,7 @@ export function planAntreaCluster(scenario: Scenario): AntreaClusterPlan {
       gatewayMac: b.gatewayMac,
       ports: b.ports,
       flows: nodeFlows({ ...b, remotes, rules: policy.rules, ingressIsolated: policy.ingressIsolated, egressIsolated: policy.egressIsolated, services }),
-      groups: services.map(groupLine),
+      groups: [...services.map(groupLine), ...packetInGroups(services).map((g) => g.line)],
     };
   });
   return { nodes, rules: policy.rules, services, tableNames: ANTREA_TABLES };
@@ -165,6 +167,21 @@ function groupLine(s: PlannedServicePort): string {
   return [`group_id=${s.groupId}`, 'type=select', `selection_method=hash,fields(ip_src,nw_proto)`, ...buckets].join(',');
 }
 
+/** The next tables of Antrea's NetworkPolicy packet-in groups (featureNetworkPolicy.initGroups). */
+const PACKET_IN_GROUP_TABLES = [T.EgressRule, T.EgressMetric, T.IngressRule, T.IngressMetric] as const;
+
+/**
+ * Antrea's NetworkPolicy "logging and resubmit" groups, one per next table, allocated after the
+ * service groups: type all, one bucket continues in the next table, the other marks the packet
+ * for the controller and resubmits it to Output (where the packet-in flows send it up).
+ */
+export function packetInGroups(services: PlannedServicePort[]): Array<{ groupId: number; nextTable: number; line: string }> {
+  return PACKET_IN_GROUP_TABLES.map((nextTable, i) => {
+    const groupId = services.length + 1 + i;
+    return { groupId, nextTable, line: `group_id=${groupId},type=all,bucket=bucket_id:0,actions=resubmit(,${nextTable}),bucket=bucket_id:1,actions=set_field:${REG.outputToController}->reg0,resubmit(,${T.Output})` };
+  });
+}
+
 interface NodeFlowInput {
   node: ScenarioNode;
   gatewayIP: string;
@@ -177,23 +194,52 @@ interface NodeFlowInput {
   services: PlannedServicePort[];
 }
 
-/** Collects flows; clause flows with the same table/priority/match are merged (one OVS flow). */
-class FlowSet {
-  private readonly flows = new Map<string, { cookie: string; actions: string[] }>();
+/** Two planned flows share a table, priority and match but not their actions (a planner bug). */
+export class AntreaPlanError extends Error {
+  readonly code = 'LAB_ANTREA_PLAN_CONFLICT';
+  constructor(message: string) {
+    super(`${message}; OVS would keep only one of them. Report the scenario: the lab's Antrea planner must merge or refuse it`);
+    this.name = 'AntreaPlanError';
+  }
+}
+
+/**
+ * Collects flows keyed by table, priority and OVS match (normalised the way OVS compares matches:
+ * an `/32` address is the address, a `/0` address matches everything, an exact port mask is the
+ * port). Like the agent's conjMatchFlowContext, flows with the same key that carry conjunction
+ * actions become one flow with the union of those actions (OVS would otherwise replace the first
+ * with the second); identical flows are kept once; any other clash is a planner bug and throws.
+ */
+export class FlowSet {
+  private readonly flows = new Map<string, { table: number; priority: number; match: string; cookie: string; actions: string[] }>();
   add(table: number, priority: number, match: string, actions: string, ck: string): void {
-    const key = `table=${table},priority=${priority}${match ? `,${match}` : ''}`;
+    const normal = normaliseMatch(match);
+    const key = `${table}/${priority}/${[...normal.split(',')].filter((x) => x !== '').sort().join(',')}`;
     const existing = this.flows.get(key);
-    const isConj = actions.startsWith('conjunction(');
-    const existingConj = existing?.actions[0]?.startsWith('conjunction(') ?? false;
-    if (existing && isConj && existingConj) existing.actions.push(actions);
-    // A direct (single-dimension) allow flow matches a superset of any conjunction clause with
-    // the same match at the same priority; a flow cannot mix both kinds of action, so it wins.
-    else if (existing && isConj && !existingConj) return;
-    else this.flows.set(key, { cookie: ck, actions: [actions] });
+    if (!existing) {
+      this.flows.set(key, { table, priority, match: normal, cookie: ck, actions: [actions] });
+      return;
+    }
+    const isConj = (a: string) => a.startsWith('conjunction(');
+    if (isConj(actions) && existing.actions.every(isConj)) {
+      if (!existing.actions.includes(actions)) existing.actions.push(actions);
+      return;
+    }
+    if (existing.actions.length === 1 && existing.actions[0] === actions) return;
+    throw new AntreaPlanError(`two flows with the same match in table ${table} at priority ${priority} (${normal}): "${existing.actions.join(',')}" and "${actions}"`);
   }
   lines(): string[] {
-    return [...this.flows.entries()].map(([k, v]) => `${k.replace(/^table=(\d+),/, `table=$1,cookie=${v.cookie},`)} actions=${v.actions.join(',')}`);
+    return [...this.flows.values()].map((f) => `table=${f.table},cookie=${f.cookie},priority=${f.priority}${f.match ? `,${f.match}` : ''} actions=${f.actions.join(',')}`);
   }
+}
+
+/** A match as OVS holds it: `/32` addresses exact, `/0` addresses dropped, exact port masks plain. */
+export function normaliseMatch(match: string): string {
+  return match
+    .split(',')
+    .filter((part) => part !== '' && !/^(nw_src|nw_dst)=0\.0\.0\.0\/0$/.test(part))
+    .map((part) => part.replace(/^((?:nw_src|nw_dst)=[0-9.]+)\/32$/, '$1').replace(/^(tp_dst|tp_src)=0x([0-9a-f]+)\/0xffff$/, (_m, f: string, v: string) => `${f}=${Number.parseInt(v, 16)}`))
+    .join(',');
 }
 
 function nodeFlows(n: NodeFlowInput): string[] {
@@ -207,17 +253,32 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.PipelineRootClassifier, 200, 'arp', goto(T.ARPSpoofGuard), D);
   f.add(T.PipelineRootClassifier, 200, 'ip', goto(T.Classifier), D);
   f.add(T.PipelineRootClassifier, 0, '', 'drop', D);
-  f.add(T.ARPSpoofGuard, 200, `arp,in_port=${GATEWAY_OFPORT}`, goto(T.ARPResponder), PC);
+  f.add(T.ARPSpoofGuard, 200, `arp,in_port=${GATEWAY_OFPORT},arp_spa=${n.gatewayIP},arp_sha=${n.gatewayMac}`, goto(T.ARPResponder), PC);
   for (const p of n.ports) f.add(T.ARPSpoofGuard, 200, `arp,in_port=${p.ofport},arp_spa=${p.ip},arp_sha=${p.mac}`, goto(T.ARPResponder), PC);
   f.add(T.ARPSpoofGuard, 0, '', 'drop', D);
+  // ARP requests for the other nodes' gateway IPs are answered with the global virtual MAC (the
+  // tunnel's destination MAC), from the request itself (encap mode).
+  for (const r of n.remotes) {
+    const remoteGw = gatewayIp(r.podSubnet);
+    f.add(
+      T.ARPResponder,
+      200,
+      `arp,arp_tpa=${remoteGw},arp_op=1`,
+      `move:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],set_field:${GLOBAL_VIRTUAL_MAC}->eth_src,set_field:2->arp_op,move:NXM_NX_ARP_SHA[]->NXM_NX_ARP_THA[],set_field:${GLOBAL_VIRTUAL_MAC}->arp_sha,move:NXM_OF_ARP_SPA[]->NXM_OF_ARP_TPA[],set_field:${remoteGw}->arp_spa,IN_PORT`,
+      PC,
+    );
+  }
   f.add(T.ARPResponder, 190, 'arp', 'NORMAL', D);
   f.add(T.ARPResponder, 0, '', 'drop', D);
 
   // Classifier: where the packet came from (reg0 PktSourceField). Tunnel traffic skips SpoofGuard
   // and is marked for MAC rewrite.
   f.add(T.Classifier, 200, `in_port=${TUNNEL_OFPORT}`, `set_field:${REG.fromTunnel}->reg0,set_field:${REG.rewriteMac}->reg0,${goto(T.UnSNAT)}`, PC);
-  f.add(T.Classifier, 200, `in_port=${GATEWAY_OFPORT}`, `set_field:${REG.fromGateway}->reg0,${goto(T.SpoofGuard)}`, PC);
-  for (const p of n.ports) f.add(T.Classifier, 190, `in_port=${p.ofport}`, `set_field:${REG.fromPod}->reg0,${goto(T.SpoofGuard)}`, PC);
+  // reg4 bit 28 FromLocalRegMark (local pods, the host's own gateway IP), bit 27 for other
+  // traffic from the gateway (FromGatewayRegMark: external traffic the host forwards).
+  f.add(T.Classifier, 210, `ip,in_port=${GATEWAY_OFPORT},nw_src=${n.gatewayIP}`, `set_field:${REG.fromGateway}->reg0,set_field:0x10000000/0x10000000->reg4,${goto(T.SpoofGuard)}`, PC);
+  f.add(T.Classifier, 200, `in_port=${GATEWAY_OFPORT}`, `set_field:${REG.fromGateway}->reg0,set_field:0x8000000/0x8000000->reg4,${goto(T.SpoofGuard)}`, PC);
+  for (const p of n.ports) f.add(T.Classifier, 190, `in_port=${p.ofport}`, `set_field:${REG.fromPod}->reg0,set_field:0x10000000/0x10000000->reg4,${goto(T.SpoofGuard)}`, PC);
   f.add(T.Classifier, 0, '', 'drop', D);
 
   // SpoofGuard: a pod may only send with its own MAC and IP.
@@ -226,11 +287,16 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.SpoofGuard, 0, '', 'drop', D);
 
   // Conntrack.
+  // Replies to connections Antrea SNATed to the gateway IP (hairpin) are un-NATed first.
+  f.add(T.UnSNAT, 200, `ip,nw_dst=${n.gatewayIP}`, `ct(table=${T.ConntrackZone},zone=${SNAT_CT_ZONE},nat)`, cookie('Service'));
   f.add(T.UnSNAT, 0, '', goto(T.ConntrackZone), D);
   f.add(T.ConntrackZone, 200, 'ip', `ct(table=${T.ConntrackState},zone=${CT_ZONE},nat)`, PC);
   f.add(T.ConntrackZone, 0, '', goto(T.ConntrackState), D);
   f.add(T.ConntrackState, 200, 'ct_state=+inv+trk,ip', 'drop', PC);
-  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0x10/0x10,ip', `set_field:${REG.rewriteMac}->reg0,${goto(T.AntreaPolicyEgressRule)}`, cookie('Service'));
+  // Packets of committed connections skip AntreaProxy (a Service connection's reply also needs
+  // its MAC rewritten); the policy tables then let them through (see the established flows).
+  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0/0x10,ip', goto(T.AntreaPolicyEgressRule), PC);
+  f.add(T.ConntrackState, 190, 'ct_state=-new+trk,ct_mark=0x10/0x10,ip', `set_field:${REG.rewriteMac}->reg0,${goto(T.AntreaPolicyEgressRule)}`, PC);
   f.add(T.ConntrackState, 0, '', goto(T.PreRoutingClassifier), D);
 
   // AntreaProxy.
@@ -259,13 +325,21 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.ServiceLB, 0, '', goto(T.EndpointDNAT), D);
   f.add(T.EndpointDNAT, 0, '', goto(T.AntreaPolicyEgressRule), D);
 
-  // Policy tables.
-  for (const r of n.rules) policyFlows(f, r, localByKey);
+  // Policy tables. Established and related packets are not subject to policies: the first policy
+  // table of each direction sends them straight to its metric table (priority 64990), which is
+  // what lets replies reach an isolated source.
+  const NP = cookie('NetworkPolicy');
+  for (const [rules, metric] of [[T.AntreaPolicyEgressRule, T.EgressMetric], [T.AntreaPolicyIngressRule, T.IngressMetric]] as const) {
+    f.add(rules, 64990, 'ct_state=-new+est,ip', goto(metric), NP);
+    f.add(rules, 64990, 'ct_state=-new+rel,ip', goto(metric), NP);
+  }
+  const groupOf = new Map(packetInGroups(n.services).map((g) => [g.nextTable, g.groupId]));
+  for (const r of n.rules) policyFlows(f, r, localByKey, groupOf);
   f.add(T.AntreaPolicyEgressRule, 0, '', goto(T.EgressRule), D);
   f.add(T.EgressRule, 0, '', goto(T.EgressDefaultRule), D);
   for (const p of n.egressIsolated) {
     const port = localByKey.get(`${p.namespace}/${p.name}`);
-    if (port) f.add(T.EgressDefaultRule, 200, `ip,in_port=${port.ofport}`, 'drop', cookie('NetworkPolicy'));
+    if (port) f.add(T.EgressDefaultRule, 200, `ip,nw_src=${port.ip}`, 'drop', NP);
   }
   f.add(T.EgressDefaultRule, 0, '', goto(T.EgressMetric), D);
   f.add(T.EgressMetric, 0, '', goto(T.L3Forwarding), D);
@@ -273,6 +347,9 @@ function nodeFlows(n: NodeFlowInput): string[] {
   // L3Forwarding: gateway, local pods (routed: MAC rewrite; switched: straight to L2), remote pod
   // CIDRs through the tunnel, everything else out of the gateway.
   f.add(T.L3Forwarding, 210, `ip,nw_dst=${n.gatewayIP}`, `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
+  // Replies of connections that came in from the gateway (ct_mark[0..3] = PktSource gateway) go
+  // back to it.
+  f.add(T.L3Forwarding, 210, 'ct_state=+rpl+trk,ct_mark=0x2/0xf,ip', `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
   for (const p of n.ports) {
     f.add(T.L3Forwarding, 200, `ip,reg0=${REG.rewriteMac},nw_dst=${p.ip}`, `set_field:${n.gatewayMac}->eth_src,set_field:${p.mac}->eth_dst,${goto(T.L3DecTTL)}`, PC);
   }
@@ -286,13 +363,25 @@ function nodeFlows(n: NodeFlowInput): string[] {
       PC,
     );
   }
-  f.add(T.L3Forwarding, 190, `ip,reg0=${REG.fromPod}`, `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.EgressMark)}`, PC);
-  f.add(T.L3Forwarding, 0, '', goto(T.L2ForwardingCalc), D);
-  f.add(T.EgressMark, 0, '', goto(T.L3DecTTL), D);
+  // Traffic leaving the cluster network: new connections from local pods (and from the tunnel)
+  // go through EgressMark, which sends them to the gateway (the host routes them on); Service
+  // traffic from the gateway that needs its MAC rewritten goes back to the gateway.
+  f.add(T.L3Forwarding, 190, `ct_state=-rpl+trk,ip,reg0=${REG.fromPod},reg4=0/0x100000`, goto(T.EgressMark), PC);
+  f.add(T.L3Forwarding, 190, `ct_state=-rpl+trk,ip,reg0=${REG.fromTunnel}`, `set_field:${n.gatewayMac}->eth_dst,${goto(T.EgressMark)}`, PC);
+  f.add(T.L3Forwarding, 190, 'ct_mark=0x10/0x10,reg0=0x202/0x20f', `set_field:${n.gatewayMac}->eth_dst,set_field:${REG.toGateway}->reg0,${goto(T.L3DecTTL)}`, PC);
+  f.add(T.L3Forwarding, 0, '', `set_field:${REG.toGateway}->reg0,${goto(T.L2ForwardingCalc)}`, D);
+  f.add(T.EgressMark, 0, '', `set_field:${REG.toGateway}->reg0,${goto(T.L2ForwardingCalc)}`, cookie('Egress'));
   f.add(T.L3DecTTL, 210, `ip,reg0=${REG.fromGateway}`, goto(T.SNATMark), PC);
   f.add(T.L3DecTTL, 200, 'ip', `dec_ttl,${goto(T.SNATMark)}`, PC);
   f.add(T.L3DecTTL, 0, '', goto(T.SNATMark), D);
+  // Hairpin: a pod reaching itself through a Service. The connection is marked (ConnSNAT 0x20,
+  // Hairpin 0x40), SNATed to the gateway IP in the SNAT zone, and sent back out of its port.
+  for (const p of n.ports) {
+    f.add(T.SNATMark, 190, `ct_state=+new+trk,ip,nw_src=${p.ip},nw_dst=${p.ip}`, `ct(commit,table=${T.SNAT},zone=${CT_ZONE},exec(set_field:0x20/0x20->ct_mark,set_field:0x40/0x40->ct_mark,move:NXM_NX_REG0[0..3]->NXM_NX_CT_MARK[0..3]))`, cookie('Service'));
+  }
   f.add(T.SNATMark, 0, '', goto(T.SNAT), D);
+  f.add(T.SNAT, 200, `ct_state=+new+trk,ct_mark=0x40/0x40,ip,reg0=${REG.fromPod}`, `ct(commit,table=${T.L2ForwardingCalc},zone=${SNAT_CT_ZONE},nat(src=${n.gatewayIP}),exec(set_field:0x10/0x10->ct_mark,set_field:0x20/0x20->ct_mark,set_field:0x40/0x40->ct_mark))`, cookie('Service'));
+  f.add(T.SNAT, 200, 'ct_state=-new-rpl+trk,ct_mark=0x20/0x20,ip', `ct(table=${T.L2ForwardingCalc},zone=${SNAT_CT_ZONE},nat)`, cookie('Service'));
   f.add(T.SNAT, 0, '', goto(T.L2ForwardingCalc), D);
 
   // L2ForwardingCalc: destination MAC → target port (reg1).
@@ -303,70 +392,92 @@ function nodeFlows(n: NodeFlowInput): string[] {
   f.add(T.L2ForwardingCalc, 0, '', goto(T.IngressSecurityClassifier), D);
 
   // Ingress security: traffic leaving through the gateway or tunnel is not subject to ingress
-  // policies here (the receiving node enforces them); kubelet probes from the gateway IP pass.
-  f.add(T.IngressSecurityClassifier, 210, `ct_state=-rpl+trk,ip,nw_src=${n.gatewayIP}`, goto(T.ConntrackCommit), PC);
+  // policies here (the receiving node enforces them).
+  // Host-local traffic (the host's iptables marks it with pkt_mark 0x80000000, e.g. kubelet
+  // probes) is not subject to ingress policies.
+  f.add(T.IngressSecurityClassifier, 210, 'pkt_mark=0x80000000/0x80000000,ct_state=-rpl+trk,ip', goto(T.ConntrackCommit), cookie('NetworkPolicy'));
   f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toGateway}`, goto(T.IngressMetric), PC);
+  // Hairpin connections are not subject to ingress policies.
+  f.add(T.IngressSecurityClassifier, 200, 'ct_mark=0x40/0x40', goto(T.ConntrackCommit), cookie('NetworkPolicy'));
   f.add(T.IngressSecurityClassifier, 200, `reg0=${REG.toTunnel}`, goto(T.IngressMetric), PC);
   f.add(T.IngressSecurityClassifier, 0, '', goto(T.AntreaPolicyIngressRule), D);
   f.add(T.AntreaPolicyIngressRule, 0, '', goto(T.IngressRule), D);
   f.add(T.IngressRule, 0, '', goto(T.IngressDefaultRule), D);
   for (const p of n.ingressIsolated) {
     const port = localByKey.get(`${p.namespace}/${p.name}`);
-    if (port) f.add(T.IngressDefaultRule, 200, `ip,reg1=0x${port.ofport.toString(16)}`, 'drop', cookie('NetworkPolicy'));
+    if (port) f.add(T.IngressDefaultRule, 200, `reg1=0x${port.ofport.toString(16)}`, 'drop', NP);
   }
   f.add(T.IngressDefaultRule, 0, '', goto(T.IngressMetric), D);
   f.add(T.IngressMetric, 0, '', goto(T.ConntrackCommit), D);
-  f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x10,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(set_field:0x2/0xf->ct_mark))`, PC);
+  // New connections not SNATed by Antrea (ConnSNATCTMark 0x20) are committed with the packet's
+  // source (PktSourceField) in ct_mark[0..3].
+  f.add(T.ConntrackCommit, 200, 'ct_state=+new+trk,ct_mark=0/0x20,ip', `ct(commit,table=${T.Output},zone=${CT_ZONE},exec(move:NXM_NX_REG0[0..3]->NXM_NX_CT_MARK[0..3]))`, PC);
   f.add(T.ConntrackCommit, 0, '', goto(T.Output), D);
+  f.add(T.Output, 210, 'ct_mark=0x40/0x40', 'IN_PORT', PC);
   f.add(T.Output, 200, `reg0=${REG.outputToPort}`, 'output:NXM_NX_REG1[]', PC);
+  // NetworkPolicy packet-ins (initLoggingFlows): one flow per packet-in operation set (logging 1,
+  // reject 2, deny store 4), userdata = category NP (1) and the operations. No meter: the lab's
+  // dummy datapath has none.
+  for (let op = 1; op <= 7; op++) {
+    f.add(T.Output, 200, `reg0=0x${(0x400000 + op * 0x2000000).toString(16)}/0xfe600000`, `controller(reason=no_match,id=62373,userdata=01.0${op})`, cookie('NetworkPolicy'));
+  }
   f.add(T.Output, 0, '', 'drop', D);
   return f.lines();
 }
 
-/** Conjunction flows of one rule on one node (nothing when no applied pod is local). */
-function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort>): void {
+/**
+ * The flows of one rule on one node (nothing when no applied pod is local), as the agent installs
+ * them: one conjunctive match flow per clause value — From (clause 1), To (clause 2), Service
+ * (clause 3, only when the rule has ports) — and the `conj_id=` action flow. Ingress: From = peer
+ * source addresses, To = the applied pods' target ports (reg1); egress: From = the applied pods'
+ * IPs, To = peer destination addresses. Allow commits the connection with the rule ID in ct_label
+ * and continues in the metric table; Drop/Reject mark the packet (reg3 = rule ID, APDenyRegMark)
+ * and the metric table drops it (Reject: also a copy to the agent through the packet-in group);
+ * Pass continues in the K8s rule table.
+ */
+function policyFlows(f: FlowSet, r: PolicyRule, local: Map<string, AntreaPodPort>, packetInGroup: Map<number, number>): void {
   const appliedPorts = r.appliedTo.map((p) => local.get(`${p.namespace}/${p.name}`)).filter((p): p is AntreaPodPort => p !== undefined);
   if (appliedPorts.length === 0) return;
-  if (r.peers && r.peers.length === 0) return;
   const ingress = r.direction === 'Ingress';
-  const anp = r.type === 'AntreaNetworkPolicy';
-  const table = anp ? (ingress ? T.AntreaPolicyIngressRule : T.AntreaPolicyEgressRule) : ingress ? T.IngressRule : T.EgressRule;
+  const table = T[r.table];
   const metric = ingress ? T.IngressMetric : T.EgressMetric;
   const ck = cookie('NetworkPolicy', r.conjId);
   const id = `0x${r.conjId.toString(16)}`;
-  let actions: string;
+  const conjReg = ingress ? 'reg6' : 'reg5';
   switch (r.action) {
-    case 'Allow':
-      // reg5 / reg6 carry the egress / ingress rule ID (TFEgressConjIDField / TFIngressConjIDField).
-      actions = `set_field:${id}->${ingress ? 'reg6' : 'reg5'},goto_table:${metric}`;
+    case 'Allow': {
+      // Ingress rule IDs live in ct_label[0..31], egress rule IDs in ct_label[32..63].
+      const label = ingress ? `${id}/0xffffffff` : `0x${(BigInt(r.conjId) << 32n).toString(16)}/0xffffffff00000000`;
+      f.add(table, r.actionPriority, `conj_id=${r.conjId},ip`, `set_field:${id}->${conjReg},ct(commit,table=${metric},zone=${CT_ZONE},exec(set_field:${label}->ct_label))`, ck);
+      f.add(metric, 200, `ct_state=+new,ct_label=${label},ip`, `goto_table:${metric + 1}`, ck);
+      f.add(metric, 200, `ct_state=-new,ct_label=${label},ip`, `goto_table:${metric + 1}`, ck);
       break;
+    }
     case 'Pass':
-      actions = `goto_table:${ingress ? T.IngressRule : T.EgressRule}`;
+      f.add(table, r.actionPriority, `conj_id=${r.conjId}`, `set_field:${id}->${conjReg},goto_table:${ingress ? T.IngressRule : T.EgressRule}`, ck);
       break;
     case 'Drop':
     case 'Reject':
-      actions = `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${r.action === 'Drop' ? REG.dispositionDrop : REG.dispositionReject}->reg0,goto_table:${metric}`;
-      // The metric table drops (or, for Reject, hands the packet to the agent, which answers with a
-      // TCP RST / ICMP unreachable).
+      // Both mark the packet (reg3 = rule ID, APDenyRegMark) for the metric table, which drops
+      // it. A Reject also goes through the packet-in group: the agent gets a copy (operation
+      // reject, with the rule's table in reg2) and answers with a TCP RST / ICMP unreachable.
       f.add(
-        metric,
-        200,
-        `reg0=${r.action === 'Drop' ? '0xc00/0x1c00' : '0x1400/0x1c00'},reg3=${id}`,
-        r.action === 'Drop' ? 'drop' : 'controller(reason=no_match,id=62373,userdata=01.01)',
+        table,
+        r.actionPriority,
+        `conj_id=${r.conjId}`,
+        r.action === 'Drop'
+          ? `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,goto_table:${metric}`
+          : `set_field:${id}->reg3,set_field:${REG.apDeny}->reg0,set_field:${REG.packetInReject}->reg0,set_field:0x${table.toString(16)}/0xff->reg2,group:${packetInGroup.get(metric)}`,
         ck,
       );
+      f.add(metric, 200, `reg0=${REG.apDeny},reg3=${id}`, 'drop', ck);
       break;
   }
-  const dims: string[][] = [];
-  dims.push(appliedPorts.map((p) => (ingress ? `ip,reg1=0x${p.ofport.toString(16)}` : `ip,in_port=${p.ofport}`)));
-  if (r.peers) dims.push(r.peers.map((a) => `ip,${ingress ? 'nw_src' : 'nw_dst'}=${a}`));
-  if (r.ports) dims.push(r.ports.map((p) => (p.port === undefined ? p.protocol : `${p.protocol},tp_dst=${p.port}`)));
-  if (dims.length === 1) {
-    for (const m of dims[0]!) f.add(table, r.ovsPriority, m, actions, ck);
-    return;
-  }
-  dims.forEach((matches, i) => {
-    for (const m of matches) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},${i + 1}/${dims.length})`, ck);
-  });
-  f.add(table, r.ovsPriority, `conj_id=${r.conjId},ip`, actions, ck);
+  const n = r.services ? 3 : 2;
+  const appliedMatches = appliedPorts.map((p) => (ingress ? `reg1=0x${p.ofport.toString(16)}` : `ip,nw_src=${p.ip}`));
+  const peerMatches = r.peers.map((a) => `ip,${ingress ? 'nw_src' : 'nw_dst'}=${a}`);
+  const [from, to] = ingress ? [peerMatches, appliedMatches] : [appliedMatches, peerMatches];
+  for (const m of from) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},1/${n})`, ck);
+  for (const m of to) f.add(table, r.ovsPriority, m, `conjunction(${r.conjId},2/${n})`, ck);
+  for (const s of r.services ?? []) f.add(table, r.ovsPriority, s.port ? `${s.protocol},tp_dst=${portMatchText(s.port)}` : s.protocol, `conjunction(${r.conjId},3/${n})`, ck);
 }

@@ -1,23 +1,46 @@
 /**
  * Pure: the scenario's Kubernetes NetworkPolicies and Antrea-native NetworkPolicies as Antrea's
- * agent realises them — one rule per policy rule with a conjunction ID, the pods it applies to,
- * the peer addresses and the service ports — plus which pods are isolated by K8s policies
- * (default-deny). The pipeline planner turns these into per-node conjunction flows.
+ * agent realises them — OpenFlow rules with a conjunction ID each, the pods they apply to, the
+ * peer addresses and the service matches — plus which pods are isolated by K8s policies
+ * (default drop). It follows the controller and the agent's pod reconciler:
+ *
+ * - an absent/empty peer list is the match-all ipBlock `0.0.0.0/0`; an `ipBlock` is its `cidr`
+ *   minus every `except` ({@link ipBlockCidrs});
+ * - a named port resolves per pod: against each applied pod's own container ports for ingress,
+ *   against each destination pod's for egress. Pods that resolve to the same numbers share one
+ *   OpenFlow rule; each such group is a rule of its own (own conjunction ID, same priority).
+ *   ipBlock destinations cannot resolve a named port: their rule keeps only the numeric ports,
+ *   and a rule left with no port allows nothing (groupMembersByServices, filterUnresolvablePort);
+ * - an egress rule with no `to` and a named port also resolves it against every pod;
+ * - priorities: K8s rules 200 (conjunctive matches) / 190 (action), Antrea-native rules by
+ *   tier, policy priority and rule index ({@link initialRulePriority}); baseline-tier rules
+ *   live in the {Egress,Ingress}DefaultRule tables below the K8s default drops (so they cannot
+ *   undo K8s isolation: GetAntreaPolicy{Egress,Ingress}Tables).
+ * The pipeline planner turns these into per-node conjunction flows.
  */
 import { matches } from '../scenario/label-selector.js';
-import { ANTREA_TIERS } from '../scenario/antrea-scenario-validator.js';
 import type { AntreaPolicyPeer, AntreaRuleAction, LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Scenario, ScenarioPod } from '../scenario/scenario-types.js';
+import { ipBlockCidrs } from './ip-block-cidrs.js';
+import { antreaRuleName } from './rule-name.js';
+import { initialRulePriority, K8S_ACTION_PRIORITY, K8S_RULE_PRIORITY, BASELINE_TIER_PRIORITY, tierPriority } from './policy-priority.js';
+import { portRangeMatches, type PortMatch } from './port-range-match.js';
 
 /** `K8sNetworkPolicy` or `AntreaNetworkPolicy` (controlplane NetworkPolicyType strings). */
 export type PolicyType = 'K8sNetworkPolicy' | 'AntreaNetworkPolicy';
 
-/** One service port clause: protocol and, optionally, a destination port. */
-export interface RulePort {
+/** One service match: a protocol and, optionally, a (masked) destination port. */
+export interface RuleService {
   protocol: 'tcp' | 'udp' | 'sctp';
-  port?: number;
+  port?: PortMatch;
 }
 
-/** One realised policy rule. */
+/** The policy table a rule's flows live in. */
+export type RuleTable = 'AntreaPolicyEgressRule' | 'AntreaPolicyIngressRule' | 'EgressRule' | 'IngressRule' | 'EgressDefaultRule' | 'IngressDefaultRule';
+
+/** The match-all peer (controller's matchAllPeer, IPv4 part). */
+export const ANY_PEER = '0.0.0.0/0';
+
+/** One realised OpenFlow policy rule. */
 export interface PolicyRule {
   /** Conjunction ID (Antrea's rule ID), also the value Traceflow reads from reg3/reg5/reg6. */
   conjId: number;
@@ -28,14 +51,17 @@ export interface PolicyRule {
   ruleName: string;
   direction: 'Ingress' | 'Egress';
   action: AntreaRuleAction;
-  /** Pods the rule applies to. */
+  /** Pods the rule applies to (ingress: the pods of this named-port group). */
   appliedTo: ScenarioPod[];
-  /** Peer IPs / CIDRs; undefined = any peer. */
-  peers?: string[];
-  /** Ports; undefined = any port. */
-  ports?: RulePort[];
-  /** OVS flow priority (ANP: by tier, policy priority and rule order; K8s: 200). */
+  /** Peer addresses (pod IPs, CIDRs; {@link ANY_PEER} for any); empty: no peer matches. */
+  peers: string[];
+  /** Service clause; undefined: no service clause (any traffic); empty: nothing matches. */
+  services?: RuleService[];
+  table: RuleTable;
+  /** Priority of the conjunctive match flows. */
   ovsPriority: number;
+  /** Priority of the `conj_id=` action flow. */
+  actionPriority: number;
 }
 
 /** All rules and the K8s-isolated pods. */
@@ -53,6 +79,26 @@ export function policyRef(rule: Pick<PolicyRule, 'type' | 'namespace' | 'policyN
   return `${rule.type}:${rule.namespace}/${rule.policyName}`;
 }
 
+/** A rule's port entry before named-port resolution. */
+interface PortSpec {
+  protocol: RuleService['protocol'];
+  port?: number | string;
+  endPort?: number;
+}
+
+/** Peers as the controller groups them: pod members and ipBlock CIDRs. */
+interface ResolvedPeers {
+  pods: ScenarioPod[];
+  cidrs: string[];
+}
+
+/** One OpenFlow rule before its ID: applied pods, peers, resolved ports. */
+interface RuleGroup {
+  applied: ScenarioPod[];
+  peers: string[];
+  services?: PortSpec[];
+}
+
 /** Plans every policy rule of the scenario. */
 export function planPolicyRules(scenario: Scenario): PolicyPlan {
   const podsNet = scenario.pods.filter((p) => !p.hostNetwork && p.ip);
@@ -61,56 +107,61 @@ export function planPolicyRules(scenario: Scenario): PolicyPlan {
   nsLabels.set('default', { 'kubernetes.io/metadata.name': 'default' });
   for (const ns of scenario.namespaces ?? []) nsLabels.set(ns.name, { ...ns.labels, 'kubernetes.io/metadata.name': ns.name });
 
-  const peerAddresses = (peers: Array<NetworkPolicyPeer | AntreaPolicyPeer>, policyNs: string): string[] => {
-    const out = new Set<string>();
+  const resolvePeers = (peers: Array<NetworkPolicyPeer | AntreaPolicyPeer> | undefined, policyNs: string, allPodsIfEmpty: boolean): ResolvedPeers => {
+    if (!peers || peers.length === 0) return { pods: allPodsIfEmpty ? podsNet : [], cidrs: [ANY_PEER] };
+    const pods = new Map<string, ScenarioPod>();
+    const cidrs: string[] = [];
     for (const peer of peers) {
       if (peer.ipBlock) {
-        out.add(peer.ipBlock.cidr);
+        cidrs.push(...ipBlockCidrs(peer.ipBlock.cidr, peer.ipBlock.except ?? []));
         continue;
       }
       const namespaces = peer.namespaceSelector ? [...nsLabels.entries()].filter(([, l]) => matches(peer.namespaceSelector!, l)).map(([n]) => n) : [policyNs];
       for (const p of podsNet) {
         if (!namespaces.includes(p.namespace)) continue;
         if (peer.podSelector && !matches(peer.podSelector, p.labels)) continue;
-        out.add(p.ip!);
+        pods.set(podKey(p), p);
       }
     }
-    return [...out];
+    return { pods: [...pods.values()], cidrs };
   };
   const selectPods = (ns: string, sel: LabelSelector) => podsNet.filter((p) => p.namespace === ns && matches(sel, p.labels));
 
   const rules: PolicyRule[] = [];
   let nextId = 1;
+  const emit = (
+    base: Omit<PolicyRule, 'conjId' | 'appliedTo' | 'peers' | 'services'>,
+    groups: RuleGroup[],
+  ): void => {
+    for (const g of groups) {
+      rules.push({ ...base, conjId: nextId++, appliedTo: g.applied, peers: [...new Set(g.peers)], ...(g.services ? { services: expandServices(g.services) } : {}) });
+    }
+  };
 
-  // Antrea-native policies first: they are evaluated before K8s policies (tables 12/23).
-  const anps = [...(scenario.antreaNetworkPolicies ?? [])].sort(
-    (a, b) =>
-      (ANTREA_TIERS[(a.spec.tier ?? 'application').toLowerCase()] ?? 250) - (ANTREA_TIERS[(b.spec.tier ?? 'application').toLowerCase()] ?? 250) ||
-      a.spec.priority - b.spec.priority ||
-      `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`),
-  );
-  let anpPriority = 44900;
-  for (const np of anps) {
-    const applied = uniquePods(np.spec.appliedTo.flatMap((a) => selectPods(np.namespace, a.podSelector)));
+  // Antrea-native policies first: they are evaluated before K8s policies.
+  for (const np of scenario.antreaNetworkPolicies ?? []) {
+    const tierPrio = tierPriority(np.spec.tier) ?? 250;
+    const baseline = tierPrio === BASELINE_TIER_PRIORITY;
+    const policyApplied = np.spec.appliedTo ? uniquePods(np.spec.appliedTo.flatMap((a) => selectPods(np.namespace, a.podSelector))) : [];
     for (const direction of ['Ingress', 'Egress'] as const) {
       const list = (direction === 'Ingress' ? np.spec.ingress : np.spec.egress) ?? [];
       list.forEach((r, i) => {
-        const peers = direction === 'Ingress' ? r.from : r.to;
-        rules.push({
-          conjId: nextId++,
-          type: 'AntreaNetworkPolicy',
+        const applied = r.appliedTo ? uniquePods(r.appliedTo.flatMap((a) => selectPods(np.namespace, a.podSelector))) : policyApplied;
+        const prio = initialRulePriority(tierPrio, np.spec.priority, i) ?? 0;
+        const base = {
+          type: 'AntreaNetworkPolicy' as const,
           namespace: np.namespace,
           policyName: np.name,
-          // Antrea names unnamed rules `<direction>-<index>`-style; the lab keeps them empty-safe.
-          ruleName: r.name ?? `${direction.toLowerCase()}-${i}`,
+          ruleName: antreaRuleName(direction, r),
           direction,
           action: r.action,
-          appliedTo: applied,
-          peers: peers && peers.length > 0 ? peerAddresses(peers, np.namespace) : undefined,
-          ports: r.ports && r.ports.length > 0 ? expandPorts(r.ports.map((p) => ({ protocol: p.protocol, port: p.port, endPort: p.endPort })), []) : undefined,
-          ovsPriority: anpPriority,
-        });
-        anpPriority -= 1;
+          table: (baseline ? (direction === 'Ingress' ? 'IngressDefaultRule' : 'EgressDefaultRule') : direction === 'Ingress' ? 'AntreaPolicyIngressRule' : 'AntreaPolicyEgressRule') as RuleTable,
+          ovsPriority: prio,
+          actionPriority: prio,
+        };
+        const ports = portSpecs(r.ports);
+        const peers = resolvePeers(direction === 'Ingress' ? r.from : r.to, np.namespace, direction === 'Egress' && hasNamedPort(ports));
+        emit(base, direction === 'Ingress' ? ingressGroups(applied, peers, ports) : egressGroups(applied, peers, ports, false));
       });
     }
   }
@@ -125,23 +176,21 @@ export function planPolicyRules(scenario: Scenario): PolicyPlan {
       for (const p of applied) (direction === 'Ingress' ? ingressIsolated : egressIsolated).set(podKey(p), p);
       const list = (direction === 'Ingress' ? np.spec.ingress : np.spec.egress) ?? [];
       for (const r of list) {
-        const peers = direction === 'Ingress' ? (r as { from?: NetworkPolicyPeer[] }).from : (r as { to?: NetworkPolicyPeer[] }).to;
-        // Named ports resolve against the pods that own them: the applied pods for ingress,
-        // every pod for egress.
-        const portOwners = direction === 'Ingress' ? applied : podsNet;
-        rules.push({
-          conjId: nextId++,
-          type: 'K8sNetworkPolicy',
+        const base = {
+          type: 'K8sNetworkPolicy' as const,
           namespace: np.namespace,
           policyName: np.name,
           ruleName: '',
           direction,
-          action: 'Allow',
-          appliedTo: applied,
-          peers: peers && peers.length > 0 ? peerAddresses(peers, np.namespace) : undefined,
-          ports: r.ports && r.ports.length > 0 ? expandPorts(r.ports, portOwners) : undefined,
-          ovsPriority: 200,
-        });
+          action: 'Allow' as const,
+          table: (direction === 'Ingress' ? 'IngressRule' : 'EgressRule') as RuleTable,
+          ovsPriority: K8S_RULE_PRIORITY,
+          actionPriority: K8S_ACTION_PRIORITY,
+        };
+        const ports = portSpecs(r.ports);
+        const peerList = direction === 'Ingress' ? (r as { from?: NetworkPolicyPeer[] }).from : (r as { to?: NetworkPolicyPeer[] }).to;
+        const peers = resolvePeers(peerList, np.namespace, direction === 'Egress' && hasNamedPort(ports));
+        emit(base, direction === 'Ingress' ? ingressGroups(applied, peers, ports) : egressGroups(applied, peers, ports, true));
       }
     }
   }
@@ -152,23 +201,74 @@ function uniquePods(pods: ScenarioPod[]): ScenarioPod[] {
   return [...new Map(pods.map((p) => [podKey(p), p])).values()];
 }
 
-/** Port entries → protocol/port clauses (named ports resolved, small ranges enumerated). */
-function expandPorts(ports: NetworkPolicyPort[], owners: ScenarioPod[]): RulePort[] {
-  const out = new Map<string, RulePort>();
+function portSpecs(ports: Array<NetworkPolicyPort> | undefined): PortSpec[] | undefined {
+  if (!ports || ports.length === 0) return undefined;
+  return ports.map((p) => ({ protocol: (p.protocol ?? 'TCP').toLowerCase() as PortSpec['protocol'], ...(p.port !== undefined ? { port: p.port } : {}), ...(p.endPort !== undefined ? { endPort: p.endPort } : {}) }));
+}
+
+const hasNamedPort = (ports: PortSpec[] | undefined) => (ports ?? []).some((p) => typeof p.port === 'string');
+
+/** A named port resolved against one pod's container ports (same name and protocol), else as is. */
+function resolveFor(ports: PortSpec[], pod: ScenarioPod): PortSpec[] {
+  return ports.map((s) => {
+    if (typeof s.port !== 'string') return s;
+    const cp = (pod.ports ?? []).find((c) => c.name === s.port && (c.protocol ?? 'TCP').toLowerCase() === s.protocol);
+    return cp ? { protocol: s.protocol, port: cp.containerPort } : s;
+  });
+}
+
+/** normalizeServices: the numbers of the ports, a named (unresolved) one counting as 0. */
+const servicesKey = (ports: PortSpec[] | undefined) => (ports ?? []).filter((s) => s.port !== undefined).map((s) => (typeof s.port === 'string' ? 0 : s.port)).join(',');
+
+/** filterUnresolvablePort: unresolved named ports removed (undefined stays undefined: any port). */
+const resolvable = (ports: PortSpec[] | undefined): PortSpec[] | undefined => (ports === undefined ? undefined : ports.filter((s) => typeof s.port !== 'string'));
+
+/** Members grouped by what the rule's ports resolve to for each of them. */
+function groupByServices(ports: PortSpec[] | undefined, members: ScenarioPod[]): Map<string, { pods: ScenarioPod[]; services?: PortSpec[] }> {
+  const groups = new Map<string, { pods: ScenarioPod[]; services?: PortSpec[] }>();
+  if (!hasNamedPort(ports)) {
+    groups.set(servicesKey(ports), { pods: members, services: ports });
+    return groups;
+  }
+  for (const m of members) {
+    const resolved = resolveFor(ports!, m);
+    const key = servicesKey(resolved);
+    const g = groups.get(key) ?? { pods: [], services: resolved };
+    g.pods.push(m);
+    groups.set(key, g);
+  }
+  return groups;
+}
+
+/** Ingress: applied pods grouped by their own resolution; every group sees all peers. */
+function ingressGroups(applied: ScenarioPod[], peers: ResolvedPeers, ports: PortSpec[] | undefined): RuleGroup[] {
+  const from = [...peers.pods.map((p) => p.ip!), ...peers.cidrs];
+  return [...groupByServices(ports, applied).values()].map((g) => ({ applied: g.pods, peers: from, services: resolvable(g.services) }));
+}
+
+/** Egress: destination pods grouped by their resolution; ipBlocks share the unresolved group. */
+function egressGroups(applied: ScenarioPod[], peers: ResolvedPeers, ports: PortSpec[] | undefined, k8s: boolean): RuleGroup[] {
+  const groups = groupByServices(ports, peers.pods);
+  const out = new Map<string, RuleGroup>([...groups.entries()].map(([k, g]) => [k, { applied, peers: g.pods.map((p) => p.ip!), services: resolvable(g.services) }]));
+  if (k8s || peers.cidrs.length > 0) {
+    const key = servicesKey(ports);
+    const g = out.get(key) ?? { applied, peers: [], services: resolvable(ports) };
+    g.peers.push(...peers.cidrs);
+    out.set(key, g);
+  }
+  return [...out.values()];
+}
+
+/** Port entries → service matches (ranges as masked matches). */
+function expandServices(ports: PortSpec[]): RuleService[] {
+  const out = new Map<string, RuleService>();
   for (const p of ports) {
-    const protocol = (p.protocol ?? 'TCP').toLowerCase() as RulePort['protocol'];
-    if (p.port === undefined) {
-      out.set(protocol, { protocol });
-      continue;
+    if (typeof p.port === 'string') continue;
+    if (p.port === undefined) out.set(p.protocol, { protocol: p.protocol });
+    else {
+      const matchesOf = p.endPort !== undefined && p.endPort > p.port ? portRangeMatches(p.port, p.endPort) : [{ value: p.port, mask: 0xffff }];
+      for (const m of matchesOf) out.set(`${p.protocol}/${m.value}/${m.mask}`, { protocol: p.protocol, port: m });
     }
-    let numbers: number[];
-    if (typeof p.port === 'string') {
-      numbers = owners.flatMap((o) => (o.ports ?? []).filter((cp) => cp.name === p.port && (cp.protocol ?? 'TCP').toLowerCase() === protocol).map((cp) => cp.containerPort));
-    } else if (p.endPort !== undefined) {
-      numbers = [];
-      for (let n = p.port; n <= Math.min(p.endPort, p.port + 255); n++) numbers.push(n);
-    } else numbers = [p.port];
-    for (const n of numbers) out.set(`${protocol}/${n}`, { protocol, port: n });
   }
   return [...out.values()];
 }

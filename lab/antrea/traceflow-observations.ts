@@ -46,6 +46,7 @@ export interface ObservationContext {
   rules: PolicyRule[];
 }
 
+const DROP_POINTS = new Set<number>([T.EgressDefaultRule, T.IngressDefaultRule, T.EgressMetric, T.IngressMetric]);
 const hexNum = (v: string | undefined) => (v === undefined ? undefined : Number.parseInt(v, v.startsWith('0x') ? 16 : 10));
 
 /** Maps a node's trace to observations. */
@@ -82,30 +83,34 @@ export function observationsFromTrace(trace: ParsedTrace, ctx: ObservationContex
   const ingressConj = hexNum(lastSetField(trace, 'reg6'));
   if (ingressConj !== undefined) obs.push(ruleObs(ingressConj, 'IngressRule', 'Forwarded'));
 
-  const lastActions = last?.actions ?? [];
-  const isDrop = last !== undefined && (lastActions.length === 0 || lastActions.at(-1) === 'drop');
-  const isReject = last !== undefined && lastActions.some((a) => a.startsWith('controller('));
-  if (last && (isDrop || isReject)) {
-    const denyConj = hexNum(lastSetField(trace, 'reg3'));
-    switch (last.table) {
+  // A drop at one of the agent's observation points (default rules, metric tables). A Reject's
+  // trace goes on after the metric drop (the packet-in group's copy to the controller), so the
+  // first such drop decides; Rejected comes from the rule's action, as the agent reports it.
+  const policyDrop = trace.steps.find((s) => DROP_POINTS.has(s.table) && s.actions.at(-1) === 'drop');
+  if (policyDrop) {
+    switch (policyDrop.table) {
       case T.EgressDefaultRule:
-        obs.push({ component: 'NetworkPolicy', componentInfo: 'EgressDefaultRule', action: 'Dropped' });
-        return { observations: obs, outcome: { kind: 'dropped', table: last.table, rejected: false }, dropped: true };
-      case T.IngressDefaultRule:
-        obs.push({ component: 'NetworkPolicy', componentInfo: 'IngressDefaultRule', action: 'Dropped' });
-        return { observations: obs, outcome: { kind: 'dropped', table: last.table, rejected: false }, dropped: true };
-      case T.EgressMetric:
-      case T.IngressMetric: {
-        const info = last.table === T.EgressMetric ? 'EgressMetric' : 'IngressMetric';
-        obs.push(ruleObs(denyConj, info, isReject ? 'Rejected' : 'Dropped'));
-        return { observations: obs, outcome: { kind: 'dropped', table: last.table, rejected: isReject }, dropped: true };
+      case T.IngressDefaultRule: {
+        const info = policyDrop.table === T.EgressDefaultRule ? 'EgressDefaultRule' : 'IngressDefaultRule';
+        obs.push({ component: 'NetworkPolicy', componentInfo: info, action: 'Dropped' });
+        return { observations: obs, outcome: { kind: 'dropped', table: policyDrop.table, rejected: false }, dropped: true };
       }
-      default:
-        // Dropped where Antrea installs no Traceflow observation point: the agent sees nothing more.
-        return { observations: obs, outcome: { kind: 'lost', table: last.table }, dropped: false };
+      default: {
+        const info = policyDrop.table === T.EgressMetric ? 'EgressMetric' : 'IngressMetric';
+        const denyConj = hexNum(lastSetField(trace, 'reg3'));
+        const rejected = denyConj !== undefined && ruleById.get(denyConj)?.action === 'Reject';
+        obs.push(ruleObs(denyConj, info, rejected ? 'Rejected' : 'Dropped'));
+        return { observations: obs, outcome: { kind: 'dropped', table: policyDrop.table, rejected }, dropped: true };
+      }
     }
   }
-  const port = last?.outputPort;
+  const lastActions = last?.actions ?? [];
+  if (last && (lastActions.length === 0 || lastActions.at(-1) === 'drop')) {
+    // Dropped where Antrea installs no Traceflow observation point: the agent sees nothing more.
+    return { observations: obs, outcome: { kind: 'lost', table: last.table }, dropped: false };
+  }
+  // IN_PORT (hairpin: a pod reaching itself through a Service) prints no output port line.
+  const port = last?.outputPort ?? (last?.actions.at(-1) === 'IN_PORT' && trace.finalFields.in_port !== undefined ? Number(trace.finalFields.in_port) : undefined);
   if (last?.table === T.Output && port !== undefined) {
     if (port === TUNNEL_OFPORT) {
       const tunnelDstIP = lastSetField(trace, 'tun_dst') ?? trace.finalFields.tun_dst ?? '';

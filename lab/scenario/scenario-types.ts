@@ -134,17 +134,17 @@ export interface ScenarioNetworkPolicy {
 /** Action of an Antrea-native policy rule (`crd.antrea.io/v1beta1`). */
 export type AntreaRuleAction = 'Allow' | 'Drop' | 'Reject' | 'Pass';
 
-/** Peer of an Antrea-native policy rule (subset: pod/namespace selectors, ipBlock). */
+/** Peer of an Antrea-native policy rule (subset: pod/namespace selectors, ipBlock with except). */
 export interface AntreaPolicyPeer {
   podSelector?: LabelSelector;
   namespaceSelector?: LabelSelector;
-  ipBlock?: { cidr: string };
+  ipBlock?: { cidr: string; except?: string[] };
 }
 
-/** Port of an Antrea-native policy rule. */
+/** Port of an Antrea-native policy rule (a number or a named container port). */
 export interface AntreaPolicyPort {
   protocol?: 'TCP' | 'UDP' | 'SCTP';
-  port?: number;
+  port?: number | string;
   endPort?: number;
 }
 
@@ -158,6 +158,8 @@ export interface AntreaPolicyRule {
   /** Egress peers (empty/absent: any destination). */
   to?: AntreaPolicyPeer[];
   ports?: AntreaPolicyPort[];
+  /** Rule-level appliedTo (then the policy has no spec.appliedTo). */
+  appliedTo?: Array<{ podSelector: LabelSelector }>;
 }
 
 /**
@@ -172,7 +174,8 @@ export interface ScenarioAntreaNetworkPolicy {
     tier?: string;
     /** Priority inside the tier, 1.0–10000.0; lower wins. */
     priority: number;
-    appliedTo: Array<{ podSelector: LabelSelector }>;
+    /** Policy-level appliedTo; absent when every rule has its own. */
+    appliedTo?: Array<{ podSelector: LabelSelector }>;
     ingress?: AntreaPolicyRule[];
     egress?: AntreaPolicyRule[];
   };

@@ -213,6 +213,16 @@ test('service destination: LB observation with translatedDstIP and the endpoint 
   assert.is(s.results![0]!.observations.at(-1)!.action, 'Delivered');
 });
 
+test('hairpin: a pod reaching itself through its Service is delivered (SNAT to the gateway IP, out of its own port)', async () => {
+  const s = await trace('hairpin', { source: { namespace: 'backend', pod: 'web' }, destination: { namespace: 'backend', service: 'web' }, packet: { ipHeader: { protocol: 6 }, transportHeader: { tcp: { dstPort: 80 } } } });
+  assert.is(s.phase, 'Succeeded');
+  assert.equal(s.results![0]!.observations, [
+    { component: 'SpoofGuard', action: 'Forwarded', srcPodIP: '10.10.1.6' },
+    { component: 'LB', action: 'Forwarded', pod: 'backend/web', translatedDstIP: '10.10.1.6' },
+    { component: 'Forwarding', componentInfo: 'Output', action: 'Delivered' },
+  ]);
+});
+
 test('K8s NetworkPolicy default deny: dropped on the receiver by IngressDefaultRule (still Succeeded)', async () => {
   const s = await trace('deny', { source: client, destination: { namespace: 'backend', pod: 'db' } });
   assert.is(s.phase, 'Succeeded');
@@ -229,6 +239,52 @@ test('Antrea-native policy: Drop rule and Reject rule with policy and rule names
   assert.is(r.phase, 'Succeeded');
   assert.is(r.results!.length, 1, 'api and db share a node');
   assert.equal(r.results![0]!.observations.at(-1), { component: 'NetworkPolicy', componentInfo: 'IngressMetric', action: 'Rejected', networkPolicy: 'AntreaNetworkPolicy:backend/protect-db', networkPolicyRule: 'reject-api' });
+});
+
+test('ingress-isolated source (isolated/probe): same node and cross-node, TCP and UDP, pod and Service destinations are delivered', async () => {
+  const probe = { namespace: 'isolated', pod: 'probe' };
+  const tcp = (dstPort: number) => ({ ipHeader: { protocol: 6 }, transportHeader: { tcp: { dstPort } } });
+  const udp = (dstPort: number) => ({ ipHeader: { protocol: 17 }, transportHeader: { udp: { dstPort } } });
+  const allowWeb = { component: 'NetworkPolicy', componentInfo: 'IngressRule', action: 'Forwarded', networkPolicy: 'K8sNetworkPolicy:backend/allow-isolated-to-web' };
+  const delivered = { component: 'Forwarding', componentInfo: 'Output', action: 'Delivered' };
+  // Same node: web's named port "http" (8080) and UDP 5353 are allowed from the isolated namespace.
+  for (const [name, packet] of [['iso-web-tcp', tcp(8080)], ['iso-web-udp', udp(5353)]] as const) {
+    const s = await trace(name, { source: probe, destination: { namespace: 'backend', pod: 'web' }, packet });
+    assert.is(s.phase, 'Succeeded', name);
+    assert.equal(s.results!.map((r) => r.node), ['antrea-worker'], name);
+    assert.equal(s.results![0]!.observations, [{ component: 'SpoofGuard', action: 'Forwarded', srcPodIP: '10.10.1.8' }, allowWeb, delivered], name);
+  }
+  // Cross node to api (frontend: no ingress isolation), TCP and UDP.
+  for (const [name, packet] of [['iso-api-tcp', tcp(8080)], ['iso-api-udp', udp(5514)]] as const) {
+    const s = await trace(name, { source: probe, destination: { namespace: 'frontend', pod: 'api' }, packet });
+    assert.is(s.phase, 'Succeeded', name);
+    assert.equal(s.results!.map((r) => r.node), ['antrea-worker', 'antrea-worker2'], name);
+    assert.equal(s.results![1]!.observations, [{ component: 'Forwarding', action: 'Received' }, delivered], name);
+  }
+  // Through Services: web (TCP, same node) and api-udp (UDP, other node).
+  const web = await trace('iso-svc-web', { source: probe, destination: { namespace: 'backend', service: 'web' }, packet: tcp(80) });
+  assert.equal(web.results![0]!.observations, [{ component: 'SpoofGuard', action: 'Forwarded', srcPodIP: '10.10.1.8' }, { component: 'LB', action: 'Forwarded', pod: 'backend/web', translatedDstIP: '10.10.1.6' }, allowWeb, delivered]);
+  const api = await trace('iso-svc-api-udp', { source: probe, destination: { namespace: 'frontend', service: 'api-udp' }, packet: udp(514) });
+  assert.is(api.phase, 'Succeeded');
+  assert.equal(api.results![0]!.observations[1], { component: 'LB', action: 'Forwarded', pod: 'frontend/api', translatedDstIP: '10.10.2.7' });
+  assert.equal(api.results!.at(-1)!.observations.at(-1), delivered);
+});
+
+test('the isolated source gets its replies: established traffic skips the policy tables (new traffic to it is dropped)', async () => {
+  const pod = antreaAgentPodName('antrea-worker');
+  const ifaces = await execIn(pod, 'antrea-agent', ['ovs-vsctl', '--bare', '--columns=ofport,external_ids', 'find', 'Interface', 'external_ids:pod-name=web']);
+  const port = /^(\d+)$/m.exec(ifaces.stdout)?.[1];
+  const mac = /attached-mac="?([0-9a-f:]{17})/.exec(ifaces.stdout)?.[1];
+  const probeMac = /attached-mac="?([0-9a-f:]{17})/.exec((await execIn(pod, 'antrea-agent', ['ovs-vsctl', '--bare', '--columns=external_ids', 'find', 'Interface', 'external_ids:pod-name=probe'])).stdout)?.[1];
+  assert.ok(port && mac && probeMac, ifaces.stdout);
+  for (const l4 of ['tcp,nw_src=10.10.1.6,nw_dst=10.10.1.8,nw_ttl=64,tcp_src=8080,tcp_dst=40000,tcp_flags=0x012', 'udp,nw_src=10.10.1.6,nw_dst=10.10.1.8,nw_ttl=64,udp_src=5353,udp_dst=40000']) {
+    const flow = `in_port=${port},dl_src=${mac},dl_dst=${probeMac},${l4}`;
+    const fresh = await execIn(pod, 'antrea-ovs', ['ovs-appctl', 'ofproto/trace', 'br-int', flow]);
+    assert.match(fresh.stdout, /25\. reg1=0x[0-9a-f]+, priority 200, cookie 0x[0-9a-f]+\n\s+drop/, l4);
+    const reply = await execIn(pod, 'antrea-ovs', ['ovs-appctl', 'ofproto/trace', '--ct-next', 'trk,est,rpl', 'br-int', flow]);
+    assert.match(reply.stdout, /23\. ct_state=-new\+est,ip, priority 64990/, l4);
+    assert.match(reply.stdout, /28\. reg0=0x200000\/0x600000.*\n\s+output:NXM_NX_REG1\[\]\n\s+-> output port is \d+/, l4);
+  }
 });
 
 test('agent error: destination pod not found → Failed with the node-prefixed reason', async () => {
@@ -264,8 +320,13 @@ test('tags: 14 running Traceflows max, the 15th stays without phase; timeouts fr
   const spec = { liveTraffic: true, destination: { namespace: 'backend', pod: 'web' }, packet: { ipHeader: { protocol: 17 } }, timeout: 2 };
   for (const n of names) await co.createClusterCustomObject({ ...GVP, body: body(n, spec) });
   await co.createClusterCustomObject({ ...GVP, body: body('waiting', { source: client, destination: { namespace: 'frontend', pod: 'api' } }) });
-  await new Promise((r) => setTimeout(r, 400));
-  const held = await Promise.all(names.map(get));
+  // Wait until the controller has moved the 14 to Running (a fixed 400 ms was too short on a
+  // loaded machine); they time out after 2 s, so poll well within that.
+  let held = await Promise.all(names.map(get));
+  for (const until = Date.now() + 1500; !held.every((s) => s.phase === 'Running') && Date.now() < until; ) {
+    await new Promise((r) => setTimeout(r, 100));
+    held = await Promise.all(names.map(get));
+  }
   assert.ok(held.every((s) => s.phase === 'Running'), JSON.stringify(held.map((s) => s.phase)));
   assert.equal([...new Set(held.map((s) => s.dataplaneTag))].sort((a, b) => a! - b!), Array.from({ length: 14 }, (_, i) => 7 + 4 * i));
   assert.equal(await get('waiting'), {});
@@ -276,8 +337,13 @@ test('tags: 14 running Traceflows max, the 15th stays without phase; timeouts fr
     waiting = await get('waiting');
   }
   assert.is(waiting.phase, 'Succeeded');
-  const timedOut = await Promise.all(names.map(get));
-  assert.ok(timedOut.every((s) => s.phase === 'Failed' && s.reason === 'Traceflow timeout'));
+  // Created one after another, the holds time out over one or two timeout ticks (1 s apart).
+  let timedOut = await Promise.all(names.map(get));
+  for (const until = Date.now() + 3000; !timedOut.every((s) => s.phase !== 'Running') && Date.now() < until; ) {
+    await new Promise((r) => setTimeout(r, 200));
+    timedOut = await Promise.all(names.map(get));
+  }
+  assert.ok(timedOut.every((s) => s.phase === 'Failed' && s.reason === 'Traceflow timeout'), JSON.stringify(timedOut.map((s) => [s.phase, s.reason])));
   for (const n of [...names, 'waiting']) await co.deleteClusterCustomObject({ ...GVP, name: n });
 });
 
