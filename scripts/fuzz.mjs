@@ -4,9 +4,10 @@
 // Per seed: generate a scenario, bring the lab up, trace every pod pair (a few packets each) and
 // the Services, compare verdict and attribution with the evaluator. Prints progress, the probe
 // and pair counts, time and every mismatch (reproducible by flavour + seed; the scenario YAML of a
-// mismatching seed is written under .fuzz/). Exits 1 on any mismatch or error.
+// mismatching seed is written to $CNI_TRACE_FUZZ_DIR, default <tmpdir>/cni-trace-fuzz). Exits 1 on any mismatch or error.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -55,7 +56,8 @@ try {
   process.exit(2);
 }
 
-const outDir = join(root, '.fuzz');
+// Scenarios of mismatching seeds, to bring up by hand: npm run lab -- up <file>.
+const outDir = process.env.CNI_TRACE_FUZZ_DIR ?? join(tmpdir(), 'cni-trace-fuzz');
 const t0 = Date.now();
 let failed = false;
 for (const flavour of flavours) {
@@ -90,7 +92,7 @@ for (const flavour of flavours) {
   for (const m of mismatches) byKind[m.known ?? 'untriaged'] = (byKind[m.known ?? 'untriaged'] ?? 0) + 1;
   const seedsWith = [...new Set(mismatches.map((m) => m.seed))];
   console.log(`\n${flavour}: ${scenarios} scenarios, ${probes} probes over ${pairs} pod/Service pairs in ${((Date.now() - tf) / 1000).toFixed(1)} s; expected ${JSON.stringify(classes)}`);
-  console.log(`${flavour}: ${mismatches.length} mismatches in ${seedsWith.length} seeds ${seedsWith.length ? `(${seedsWith.join(', ')}; scenarios in .fuzz/)` : ''} ${JSON.stringify(byKind)}; ${errors.length} errors${errors.length ? ` (seeds ${errors.map((e) => e.seed).join(', ')})` : ''}\n`);
+  console.log(`${flavour}: ${mismatches.length} mismatches in ${seedsWith.length} seeds ${seedsWith.length ? `(${seedsWith.join(', ')}; scenarios in ${outDir})` : ''} ${JSON.stringify(byKind)}; ${errors.length} errors${errors.length ? ` (seeds ${errors.map((e) => e.seed).join(', ')})` : ''}\n`);
   if (mismatches.length || errors.length) failed = true;
 }
 console.log(`fuzz: done in ${((Date.now() - t0) / 1000).toFixed(1)} s${failed ? ' — mismatches or errors found' : ', no mismatch'}`);
