@@ -21,6 +21,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '4' },
     features: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    // Compiled tree to load (default dist): a long run can use its own copy while dist is rebuilt.
+    dist: { type: 'string', default: 'dist' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -46,8 +48,8 @@ if (!values['no-build']) {
     process.exit(1);
   }
 }
-const { runScenario, formatMismatch } = await import(pathToFileURL(join(root, 'dist', 'test', 'oracle', 'differential-runner.js')).href);
-const { FEATURES_BY_FLAVOUR } = await import(pathToFileURL(join(root, 'dist', 'test', 'oracle', 'scenario-generator.js')).href);
+const { runScenario, formatMismatch } = await import(pathToFileURL(join(root, values.dist, 'test', 'oracle', 'differential-runner.js')).href);
+const { FEATURES_BY_FLAVOUR } = await import(pathToFileURL(join(root, values.dist, 'test', 'oracle', 'scenario-generator.js')).href);
 let overrides = {};
 try {
   overrides = values.features ? JSON.parse(values.features) : {};

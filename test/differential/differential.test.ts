@@ -12,7 +12,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { validateScenario } from '../../lab/scenario/scenario-validator.js';
-import { formatMismatch, planProbes, runScenario, type DifferentialOptions, type FuzzFlavour } from '../oracle/differential-runner.js';
+import type { DropAttribution, TraceResult } from '../../core/model.js';
+import { compareProbe, formatMismatch, planProbes, runScenario, type DifferentialOptions, type FuzzFlavour } from '../oracle/differential-runner.js';
+import { scenarioToOracleCluster } from '../oracle/scenario-to-oracle.js';
 import { ANTREA_FEATURES, FEATURES_BY_FLAVOUR, generateScenario, OVN_FEATURES, type GeneratorFeatures } from '../oracle/scenario-generator.js';
 
 /** What `npm test` traces per scenario (the fuzz command uses 3 packets per pair). */
@@ -84,6 +86,42 @@ test('the generated scenarios use what the issue asks for, within each flavour\'
   const probes = planProbes(s, 4);
   assert.equal(planProbes(s, 4), probes);
   assert.ok(probes.length >= s.pods.length * (s.pods.length - 1) * 3);
+});
+
+test('the comparison is strict: a wrong verdict, direction, isolating set or rule is a mismatch', () => {
+  // A hand-made scenario and hand-made results: no lab, only the comparison.
+  const scenario = generateScenario(1, OVN_FEATURES);
+  scenario.networkPolicies = [
+    { name: 'deny', namespace: 'alpha', spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+    { name: 'deny2', namespace: 'alpha', spec: { podSelector: {}, policyTypes: ['Ingress'] } },
+  ];
+  const cluster = scenarioToOracleCluster(scenario);
+  const dst = scenario.pods.find((p) => p.namespace === 'alpha')!;
+  const src = scenario.pods.find((p) => p.namespace !== 'alpha')!;
+  const probe = { label: 'x', src, dst: { pod: dst }, packet: { family: 'ip4' as const, protocol: 'tcp' as const, dstPort: 80 } };
+  const result = (verdict: TraceResult['verdict'], drop?: DropAttribution): TraceResult => ({
+    request: { destination: { kind: 'pod', namespace: dst.namespace, name: dst.name }, packet: { family: 'ip4', protocol: 'tcp', dstPort: 80, ttl: 64 }, timeoutSeconds: 20 },
+    cni: 'ovn-kubernetes',
+    verdict,
+    reason: 'r',
+    ...(drop ? { drop } : {}),
+    legs: [],
+    warnings: [],
+    startedAt: '',
+    durationMs: 0,
+  });
+  const ref = (name: string) => ({ kind: 'NetworkPolicy' as const, namespace: 'alpha', name });
+  const right: DropAttribution = { type: 'default-deny', direction: 'ingress', isolatedBy: [ref('deny2'), ref('deny')], explanation: 'e' };
+  const cmp = (r: TraceResult) => compareProbe('ovn', 1, probe, cluster, scenario, r);
+  assert.is(cmp(result('dropped', right)), undefined, 'the same set in another order agrees');
+  assert.ok(cmp(result('delivered')), 'verdict');
+  assert.ok(cmp(result('dropped')), 'a drop without attribution');
+  assert.ok(cmp(result('rejected', right)), 'drop vs reject');
+  assert.ok(cmp(result('dropped', { ...right, direction: 'egress' })), 'direction');
+  assert.ok(cmp(result('dropped', { ...right, isolatedBy: [ref('deny')] })), 'a missing isolating policy');
+  assert.ok(cmp(result('dropped', { type: 'rule', direction: 'ingress', policy: ref('deny'), explanation: 'e' })), 'rule vs default deny');
+  assert.ok(cmp(result('dropped', { type: 'other', explanation: 'e' })), 'other');
+  assert.ok(compareProbe('ovn', 1, probe, cluster, scenario, undefined, 'boom'), 'an error');
 });
 
 for (const flavour of ['ovn', 'antrea'] as const) {
