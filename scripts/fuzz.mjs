@@ -20,6 +20,8 @@ const { values } = parseArgs({
     flavour: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     features: { type: 'string' },
+    // Extra checks for defects fixed on other branches: named-port warnings (§1.9), explanation port (§1.8).
+    check: { type: 'string', multiple: true, default: [] },
     'no-build': { type: 'boolean', default: false },
     // Compiled tree to load (default dist): a long run can use its own copy while dist is rebuilt.
     dist: { type: 'string', default: 'dist' },
@@ -27,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run fuzz -- --seeds N [--flavour ovn|antrea] [--start S] [--concurrency C] [--features JSON] [--no-build]');
+  console.log('usage: npm run fuzz -- --seeds N [--flavour ovn|antrea] [--start S] [--concurrency C] [--features JSON] [--check named-port-warnings] [--check explanation-port] [--no-build]');
   console.log('  --features: generator toggles merged over the flavour\'s (test/oracle/scenario-generator.ts), e.g.');
   console.log('    --features \'{"antreaTiers":["emergency","application","baseline"]}\'');
   process.exit(0);
@@ -73,7 +75,8 @@ for (const flavour of flavours) {
   for (let seed = start; seed < start + seeds; seed++) {
     const ts = Date.now();
     try {
-      const o = await runScenario(flavour, seed, { concurrency, features: { ...FEATURES_BY_FLAVOUR[flavour], ...overrides } });
+      const checks = { namedPortWarnings: values.check.includes('named-port-warnings'), explanationPort: values.check.includes('explanation-port') };
+      const o = await runScenario(flavour, seed, { concurrency, checks, features: { ...FEATURES_BY_FLAVOUR[flavour], ...overrides } });
       scenarios++;
       probes += o.probes;
       pairs += o.pairs;

@@ -184,7 +184,10 @@ test('API reference "port": a named port resolves against the destination pod; o
   assert.equal([v(web1, 8080, ANTREA_PROFILE), v(web1, 9090, ANTREA_PROFILE)], ['allowed', 'dropped']);
   // ovn-kubernetes: every TCP port, on every selected pod (the departure is noted)
   assert.equal([v(web1, 1, OVN_KUBERNETES_PROFILE), v(noPort, 8080, OVN_KUBERNETES_PROFILE)], ['allowed', 'allowed']);
-  assert.match(evaluateK8sConnection(cl, P(client), P(noPort), tcp(1), OVN_KUBERNETES_PROFILE).ingress.notes.join(), /named port http allows every TCP port/);
+  const departed = evaluateK8sConnection(cl, P(client), P(noPort), tcp(1), OVN_KUBERNETES_PROFILE).ingress;
+  assert.match(departed.notes.join(), /NetworkPolicy w\/http ingress\[0\]: ovn-kubernetes: named port http allows every TCP port/);
+  assert.is(departed.allowedByDeparture, true, 'allowed only by the departure: the CNI should warn');
+  assert.is(evaluateK8sConnection(cl, P(client), P(web1), tcp(8080), OVN_KUBERNETES_PROFILE).ingress.allowedByDeparture, undefined, 'the name resolves to this port: no departure');
   assert.is(evaluateK8sConnection(cl, P(client), P(web1), udp(8080), OVN_KUBERNETES_PROFILE).verdict, 'dropped');
   // Egress: resolved against the peer (destination) pod.
   const eg: OracleCluster = { ...cl, networkPolicies: [{ namespace: 'c', name: 'out', spec: { podSelector: {}, policyTypes: ['Egress'], egress: [{ ports: [{ port: 'http' }] }] } }] };

@@ -121,6 +121,11 @@ export interface DirectionDecision {
   rejected?: boolean;
   /** Departures of the CNI that changed this decision (for reports). */
   notes: string[];
+  /**
+   * Allowed only because of a CNI departure (ovn-kubernetes' named port allowing the whole
+   * protocol where the API would resolve the name to other ports or none): the CNI should warn.
+   */
+  allowedByDeparture?: boolean;
 }
 
 /** The oracle's answer for one connection. */
@@ -284,6 +289,7 @@ export function evaluateK8sDirection(
   const isolatedBy = isolating.map((np) => ref(np));
   if (isolating.length === 0) return { allowed: true, isolatedBy, notes };
   const destinationPod = direction === 'ingress' ? subject : 'pod' in remote ? remote.pod : undefined;
+  let byDeparture: DirectionDecision | undefined;
   for (const np of isolating) {
     const rules = direction === 'ingress' ? (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
     for (let i = 0; i < rules.length; i++) {
@@ -291,15 +297,16 @@ export function evaluateK8sDirection(
       const peerOk = !r.peers || r.peers.length === 0 || r.peers.some((p) => k8sPeerMatches(cluster, p, np.namespace, remote, packet.family, profile));
       if (!peerOk) continue;
       const ruleNotes: string[] = [];
-      if (!k8sPortsMatch(r.ports, packet, destinationPod, profile, ruleNotes)) {
-        notes.push(...ruleNotes);
-        continue;
-      }
-      notes.push(...ruleNotes);
-      return { allowed: true, rule: { policy: ref(np), index: i, action: 'Allow' }, isolatedBy, notes };
+      const matched = k8sPortsMatch(r.ports, packet, destinationPod, profile, ruleNotes);
+      notes.push(...ruleNotes.map((n) => `NetworkPolicy ${np.namespace}/${np.name} ${direction}[${i}]: ${n}`));
+      if (!matched) continue;
+      const decision: DirectionDecision = { allowed: true, rule: { policy: ref(np), index: i, action: 'Allow' }, isolatedBy, notes };
+      // A rule that matches only by the CNI's departure: keep looking for one that matches by the API.
+      if (!ruleNotes.some((n) => n.includes('allows every'))) return decision;
+      byDeparture ??= { ...decision, allowedByDeparture: true };
     }
   }
-  return { allowed: false, isolatedBy, notes };
+  return byDeparture ?? { allowed: false, isolatedBy, notes };
 }
 
 /** Egress at the source, then ingress at the destination, under K8s NetworkPolicy alone. */
