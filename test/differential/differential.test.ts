@@ -17,6 +17,8 @@ import { compareProbe, formatMismatch, planProbes, runScenario, type Differentia
 import { scenarioToOracleCluster } from '../oracle/scenario-to-oracle.js';
 import { ANTREA_FEATURES, FEATURES_BY_FLAVOUR, generateScenario, OVN_FEATURES, type GeneratorFeatures } from '../oracle/scenario-generator.js';
 
+const ISSUE_12_1 = 'issue-12.1 same-node reply through an ingress-isolated source';
+
 /** What `npm test` traces per scenario (the fuzz command uses 3 packets per pair). */
 const NPM_TEST_OPTIONS: DifferentialOptions = { packetsPerPair: 2 };
 
@@ -27,25 +29,39 @@ export const PASSING_SEEDS: Record<FuzzFlavour, number[]> = { ovn: [4, 8], antre
  * Seeds that expose known defects (issue 12), with the features that expose them and the
  * signature every one of their mismatches must carry. Triage in each entry.
  */
-export const KNOWN_DEFECT_SEEDS: Array<{ flavour: FuzzFlavour; seed: number; features?: GeneratorFeatures; known: string; triage: string }> = [
+export const KNOWN_DEFECT_SEEDS: Array<{ flavour: FuzzFlavour; seed: number; features?: GeneratorFeatures; checks?: DifferentialOptions['checks']; known: string[]; triage: string }> = [
   {
     flavour: 'ovn',
     seed: 6,
-    known: 'issue-12.1 same-node reply through an ingress-isolated source',
+    known: [ISSUE_12_1],
     triage: 'product bug (issue 12 §1.1): beta/api-3 → alpha/* on the same node, the source ingress-isolated; ovn-trace legs deliver, the reply ofproto/trace drops at the source ACL',
   },
   {
     flavour: 'ovn',
     seed: 1,
-    known: 'issue-12.1 same-node reply through an ingress-isolated source',
+    known: [ISSUE_12_1],
     triage: 'product bug (issue 12 §1.1), 12 probes',
   },
   {
     flavour: 'antrea',
     seed: 5,
     features: { ...ANTREA_FEATURES, antreaTiers: [...ANTREA_FEATURES.antreaTiers, 'baseline'] },
-    known: 'lab: Antrea baseline tier enforced before K8s NetworkPolicy',
+    known: ['lab: Antrea baseline tier enforced before K8s NetworkPolicy'],
     triage: 'lab bug: alpha/api-0 is isolated by K8s np-3 (no rules); a baseline ANNP allows all ingress; Antrea drops (baseline rules sit below the isolation drop), the lab delivers',
+  },
+  {
+    flavour: 'ovn',
+    seed: 3,
+    features: { ...OVN_FEATURES, portlessBesideNumbered: true },
+    known: ['lab: OVN port-less entry beside numbered entries allows the whole protocol', ISSUE_12_1],
+    triage: 'lab bug: a rule with {TCP} beside {TCP 8080}: ovn-kubernetes matches only tcp.dst==8080 (getProtocolPortsMap), the lab the whole of TCP; plus one §1.1 reply drop',
+  },
+  {
+    flavour: 'ovn',
+    seed: 4,
+    checks: { namedPortWarnings: true },
+    known: ['issue-12.9 no warning that ovn-kubernetes does not enforce a named port'],
+    triage: 'product gap (issue 12 §1.9), seen with the named-port-warnings check: UDP allowed by a named "dns" port on pods without it, no warning',
   },
 ];
 
@@ -139,10 +155,12 @@ for (const flavour of ['ovn', 'antrea'] as const) {
 
 if (process.env.CNI_TRACE_DIFF_KNOWN === '1') {
   for (const k of KNOWN_DEFECT_SEEDS) {
-    test(`known defect, ${k.flavour} seed ${k.seed}: only mismatches with the signature "${k.known}"`, async () => {
-      const o = await runScenario(k.flavour, k.seed, { ...(k.features ? { features: k.features } : {}) });
-      assert.ok(o.mismatches.length > 0, `${k.flavour} seed ${k.seed} no longer shows "${k.known}": the defect looks fixed — move the seed to PASSING_SEEDS`);
-      const other = o.mismatches.filter((m) => m.known !== k.known);
+    test(`known defect, ${k.flavour} seed ${k.seed}: only mismatches with the signatures ${k.known.join(' + ')}`, async () => {
+      const o = await runScenario(k.flavour, k.seed, { ...(k.features ? { features: k.features } : {}), ...(k.checks ? { checks: k.checks } : {}) });
+      for (const label of k.known) {
+        assert.ok(o.mismatches.some((m) => m.known === label), `${k.flavour} seed ${k.seed} no longer shows "${label}": the defect looks fixed — update KNOWN_DEFECT_SEEDS / PASSING_SEEDS`);
+      }
+      const other = o.mismatches.filter((m) => !k.known.includes(m.known ?? ''));
       assert.is(other.length, 0, other.map(formatMismatch).join('\n'));
     });
   }

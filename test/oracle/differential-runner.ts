@@ -70,6 +70,8 @@ export interface ExtraChecks {
   namedPortWarnings?: boolean;
   /** A default-deny explanation names the port the policy saw — the backend's for a Service (issue 12 §1.8). */
   explanationPort?: boolean;
+  /** The evaluator's CNI profile (default: the flavour's); triage evaluates alternatives with it. */
+  profile?: CniPolicyProfile;
 }
 
 /** A disagreement between cni-trace and the evaluator. */
@@ -160,10 +162,8 @@ export function planProbes(scenario: Scenario, seed: number, options: Differenti
 }
 
 /** The evaluator's decision for a connection, under the flavour's rules. */
-function decide(flavour: FuzzFlavour, cluster: OracleAntreaCluster, src: OraclePod, dst: OraclePod, packet: OraclePacket): OracleDecision {
-  return flavour === 'antrea'
-    ? evaluateAntreaConnection(cluster, { pod: src }, { pod: dst }, packet, PROFILES.antrea)
-    : evaluateK8sConnection(cluster, { pod: src }, { pod: dst }, packet, PROFILES.ovn);
+function decide(flavour: FuzzFlavour, cluster: OracleAntreaCluster, src: OraclePod, dst: OraclePod, packet: OraclePacket, profile: CniPolicyProfile = PROFILES[flavour]): OracleDecision {
+  return flavour === 'antrea' ? evaluateAntreaConnection(cluster, { pod: src }, { pod: dst }, packet, profile) : evaluateK8sConnection(cluster, { pod: src }, { pod: dst }, packet, profile);
 }
 
 /** The evaluator's answer reduced to the comparable form. */
@@ -208,13 +208,25 @@ function tracedBackendIp(r: TraceResult): string | undefined {
   return r.destination?.ip;
 }
 
+/** Issue 12 §1.1's signature: expected delivered, the reply leg drops at the source's ingress isolation. */
+function isReplyThroughIsolatedSource(m: Pick<Mismatch, 'expected' | 'actual' | 'reason'>, probe: Probe, cluster: OracleAntreaCluster): boolean {
+  if (m.expected.verdict !== 'delivered' || m.actual.verdict !== 'dropped' || m.actual.drop?.type !== 'default-deny' || m.actual.drop.direction !== 'ingress') return false;
+  if (!/\breply\b/.test(m.reason)) return false;
+  const dstNodes = 'pod' in probe.dst ? [probe.dst.pod.node] : [];
+  if (dstNodes.length > 0 && !dstNodes.includes(probe.src.node)) return false;
+  const src = cluster.pods.find((p) => p.namespace === probe.src.namespace && p.name === probe.src.name)!;
+  const iso = k8sIsolatingPolicies(cluster, src, 'ingress').map((np) => np.name).sort();
+  return iso.length > 0 && JSON.stringify(m.actual.drop.isolatedBy.map((r) => r.name).sort()) === JSON.stringify(iso);
+}
+
 /** What a known-defect signature sees of a mismatch. */
 export interface SignatureContext {
   mismatch: Omit<Mismatch, 'known'>;
   probe: Probe;
   cluster: OracleAntreaCluster;
-  /** The evaluator's expectation for this probe on a transformed cluster (an alternative hypothesis). */
-  expectedOn: (cluster: OracleAntreaCluster) => Comparable | undefined;
+  /** The evaluator's expectation for this probe on a transformed cluster or profile (an alternative hypothesis). */
+  expectedOn: (cluster: OracleAntreaCluster, profile?: CniPolicyProfile) => Comparable | undefined;
+  flavour: FuzzFlavour;
 }
 
 /**
@@ -226,15 +238,7 @@ export const KNOWN_DEFECT_SIGNATURES: Array<{ id: string; test: (c: SignatureCon
     // Issue 12 §1.1: the reply of an allowed same-node connection is dropped at the source pod's
     // ingress isolation (the physical reply's later conntrack stages default to trk,new).
     id: 'issue-12.1 same-node reply through an ingress-isolated source',
-    test: ({ mismatch: m, probe, cluster }) => {
-      if (m.expected.verdict !== 'delivered' || m.actual.verdict !== 'dropped' || m.actual.drop?.type !== 'default-deny' || m.actual.drop.direction !== 'ingress') return false;
-      if (!/\breply\b/.test(m.reason)) return false;
-      const dstNodes = 'pod' in probe.dst ? [probe.dst.pod.node] : [];
-      if (dstNodes.length > 0 && !dstNodes.includes(probe.src.node)) return false;
-      const src = cluster.pods.find((p) => p.namespace === probe.src.namespace && p.name === probe.src.name)!;
-      const iso = k8sIsolatingPolicies(cluster, src, 'ingress').map((np) => np.name).sort();
-      return iso.length > 0 && JSON.stringify(m.actual.drop.isolatedBy.map((r) => r.name).sort()) === JSON.stringify(iso);
-    },
+    test: ({ mismatch, probe, cluster }) => isReplyThroughIsolatedSource(mismatch, probe, cluster),
   },
   {
     id: 'issue-12.9 no warning that ovn-kubernetes does not enforce a named port',
@@ -243,6 +247,19 @@ export const KNOWN_DEFECT_SIGNATURES: Array<{ id: string; test: (c: SignatureCon
   {
     id: 'issue-12.8 the default-deny explanation names the Service port, not the backend port',
     test: ({ mismatch: m, probe }) => 'service' in probe.dst && m.expected.explanationPort !== undefined && same({ ...m.expected, explanationPort: undefined }, { ...m.actual, explanationPort: undefined }),
+  },
+  {
+    // Lab bug (OVN flavour): the lab's l4Matches lets a port-less/named entry make the whole
+    // protocol match even beside numbered entries; ovn-kubernetes' getProtocolPortsMap drops it
+    // (see OVN_KUBERNETES_PROFILE.portlessEntryLostBesideNumbers). Signature: the product equals
+    // the evaluator without that departure.
+    id: 'lab: OVN port-less entry beside numbered entries allows the whole protocol',
+    test: ({ mismatch: m, probe, cluster, expectedOn, flavour }) => {
+      if (flavour !== 'ovn') return false;
+      const alt = expectedOn(cluster, { ...OVN_KUBERNETES_PROFILE, portlessEntryLostBesideNumbers: false });
+      // Alone, or compounded with §1.1 (the lab lets the connection through, the reply is then dropped).
+      return alt !== undefined && (same(alt, m.actual) || (alt.verdict === 'delivered' && isReplyThroughIsolatedSource({ ...m, expected: alt }, probe, cluster)));
+    },
   },
   {
     // Lab bug (Antrea flavour): baseline-tier rules are planned in AntreaPolicy{Ingress,Egress}Rule
@@ -313,12 +330,12 @@ export async function runScenario(flavour: FuzzFlavour, seed: number, options: D
         options.checks,
       );
       if (!m) return;
-      const expectedOn = (c: OracleAntreaCluster): Comparable | undefined => {
+      const expectedOn = (c: OracleAntreaCluster, profile?: CniPolicyProfile): Comparable | undefined => {
         let e: Comparable | undefined;
-        compareProbe(flavour, seed, probe, c, scenario, o.result, o.error?.message, (x) => (e = x));
+        compareProbe(flavour, seed, probe, c, scenario, o.result, o.error?.message, (x) => (e = x), profile ? { profile } : {});
         return e;
       };
-      const known = KNOWN_DEFECT_SIGNATURES.find((k) => k.test({ mismatch: m, probe, cluster, expectedOn }))?.id;
+      const known = KNOWN_DEFECT_SIGNATURES.find((k) => k.test({ mismatch: m, probe, cluster, expectedOn, flavour }))?.id;
       mismatches.push(known ? { ...m, known } : m);
     });
     const pairs = new Set(probes.map((p) => p.label.replace(/ (tcp|udp|icmp)\S* ip[46]$/, ''))).size;
@@ -350,14 +367,14 @@ export function compareProbe(
   let policyPort: number | undefined;
   if ('pod' in probe.dst) {
     const dst = cluster.pods.find((p) => p.namespace === (probe.dst as { pod: ScenarioPod }).pod.namespace && p.name === (probe.dst as { pod: ScenarioPod }).pod.name)!;
-    const d = decide(flavour, cluster, src, dst, { family, protocol, ...(probe.packet.dstPort !== undefined ? { port: probe.packet.dstPort } : {}) });
+    const d = decide(flavour, cluster, src, dst, { family, protocol, ...(probe.packet.dstPort !== undefined ? { port: probe.packet.dstPort } : {}) }, checks.profile);
     expected = expectedComparable(d);
     notes = [...d.egress.notes, ...d.ingress.notes];
     chosen = d;
     policyPort = probe.packet.dstPort;
   } else {
     const backends = serviceBackends(cluster, probe.dst.service, probe.packet.dstPort!, protocol as 'TCP' | 'UDP', scenario);
-    const decisions = backends.map((b) => ({ b, d: decide(flavour, cluster, src, b.pod, { family, protocol, port: b.port }) }));
+    const decisions = backends.map((b) => ({ b, d: decide(flavour, cluster, src, b.pod, { family, protocol, port: b.port }, checks.profile) }));
     const ip = result ? tracedBackendIp(result) : undefined;
     const traced = decisions.find((x) => ip !== undefined && x.b.pod.ips.includes(ip));
     const distinct = new Set(decisions.map((x) => JSON.stringify(expectedComparable(x.d))));
