@@ -54,7 +54,14 @@ export const KNOWN_DEFECT_SEEDS: Array<{ flavour: FuzzFlavour; seed: number; fea
     seed: 3,
     features: { ...OVN_FEATURES, portlessBesideNumbered: true },
     known: ['lab: OVN port-less entry beside numbered entries allows the whole protocol', ISSUE_12_1],
-    triage: 'lab bug: a rule with {TCP} beside {TCP 8080}: ovn-kubernetes matches only tcp.dst==8080 (getProtocolPortsMap), the lab the whole of TCP; plus one §1.1 reply drop',
+    triage: 'lab bug: beta/np-2 egress[0] has ports [{port: 80}, {TCP, port: http}]: ovn-kubernetes matches only tcp.dst==80 (the named entry is port 0, dropped by getProtocolPortsMap), the lab the whole of TCP; plus one §1.1 reply drop',
+  },
+  {
+    flavour: 'ovn',
+    seed: 2,
+    checks: { explanationPort: true },
+    known: ['issue-12.8 the default-deny explanation names the Service port, not the backend port'],
+    triage: 'product bug (issue 12 §1.8), seen with the explanation-port check: egress drops to svc-web say "no rule allows tcp/80" (udp/53) where the policy saw tcp/8080 (udp/5353)',
   },
   {
     flavour: 'ovn',
