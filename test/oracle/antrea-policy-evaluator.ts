@@ -50,7 +50,12 @@ export interface OracleAntreaRule {
   from?: OracleNetworkPolicyPeer[];
   to?: OracleNetworkPolicyPeer[];
   ports?: OracleNetworkPolicyPort[];
+  /** Rule-level appliedTo (Antrea: set on every rule instead of the spec). */
+  appliedTo?: OracleAppliedTo[];
 }
+
+/** One appliedTo entry of an Antrea-native policy or rule. */
+export type OracleAppliedTo = { podSelector?: OracleLabelSelector; namespaceSelector?: OracleLabelSelector };
 
 /** An Antrea NetworkPolicy (namespaced; `namespace` set) or ClusterNetworkPolicy (`namespace` absent). */
 export interface OracleAntreaPolicy {
@@ -59,7 +64,8 @@ export interface OracleAntreaPolicy {
   spec: {
     tier?: string;
     priority: number;
-    appliedTo: Array<{ podSelector?: OracleLabelSelector; namespaceSelector?: OracleLabelSelector }>;
+    /** Policy-level appliedTo; absent when every rule has its own (docs/antrea-network-policy.md). */
+    appliedTo?: OracleAppliedTo[];
     ingress?: OracleAntreaRule[];
     egress?: OracleAntreaRule[];
   };
@@ -87,13 +93,23 @@ function tierPriority(p: OracleAntreaPolicy): number {
   return prio;
 }
 
-function appliesTo(cluster: OracleCluster, p: OracleAntreaPolicy, pod: OraclePod): boolean {
+function selectedBy(cluster: OracleCluster, p: OracleAntreaPolicy, appliedTo: OracleAppliedTo[], pod: OraclePod): boolean {
   if (pod.hostNetwork) return false;
-  return p.spec.appliedTo.some((a) => {
+  return appliedTo.some((a) => {
     if (p.namespace !== undefined) return pod.namespace === p.namespace && selectorSelects(a.podSelector ?? {}, pod.labels);
     const nsOk = a.namespaceSelector ? selectorSelects(a.namespaceSelector, { ...(cluster.namespaces.find((n) => n.name === pod.namespace)?.labels ?? {}), 'kubernetes.io/metadata.name': pod.namespace }) : true;
     return nsOk && (a.podSelector ? selectorSelects(a.podSelector, pod.labels) : true);
   });
+}
+
+/** Whether a rule of `p` applies to `pod`: the rule's own appliedTo, else the policy's. */
+function ruleAppliesTo(cluster: OracleCluster, p: OracleAntreaPolicy, rule: OracleAntreaRule, pod: OraclePod): boolean {
+  return selectedBy(cluster, p, rule.appliedTo ?? p.spec.appliedTo ?? [], pod);
+}
+
+function appliesTo(cluster: OracleCluster, p: OracleAntreaPolicy, pod: OraclePod): boolean {
+  const rules = [...(p.spec.ingress ?? []), ...(p.spec.egress ?? [])];
+  return p.spec.appliedTo ? selectedBy(cluster, p, p.spec.appliedTo, pod) : rules.some((r) => ruleAppliesTo(cluster, p, r, pod));
 }
 
 function policyRef(p: OracleAntreaPolicy, rule: OracleAntreaRule, direction: string, index: number): OraclePolicyRef {
@@ -114,7 +130,9 @@ function orderedRules(cluster: OracleAntreaCluster, pod: OraclePod, direction: '
     seen.set(key, p);
   }
   policies.sort((a, b) => tierPriority(a) - tierPriority(b) || a.spec.priority - b.spec.priority);
-  return policies.flatMap((p) => (p.spec[direction] ?? []).map((rule, index) => ({ policy: p, rule, index })));
+  return policies.flatMap((p) =>
+    (p.spec[direction] ?? []).flatMap((rule, index) => (ruleAppliesTo(cluster, p, rule, pod) ? [{ policy: p, rule, index }] : [])),
+  );
 }
 
 function ruleMatches(cluster: OracleCluster, p: OracleAntreaPolicy, rule: OracleAntreaRule, direction: 'ingress' | 'egress', subject: OraclePod, remote: OracleEndpoint, packet: OraclePacket, profile: CniPolicyProfile, notes: string[]): boolean {
