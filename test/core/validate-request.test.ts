@@ -78,4 +78,10 @@ test('tcp flags and ttl ranges', () => {
   rejects({ ...base, timeoutSeconds: 0 }, 'timeout', /positive/);
 });
 
+test('library requests: zone-scoped IPv6, TCP flags of a UDP packet and a bad OVN namespace are refused', () => {
+  rejects({ ...base, destination: { kind: 'ip', ip: 'fe80::1%eth0' }, packet: { family: 'ip6', protocol: 'tcp', dstPort: 80 } }, 'dst-ip', /zone-scoped/);
+  rejects({ ...base, packet: { protocol: 'udp', dstPort: 53, tcpFlags: 2 } }, 'tcp-flags', /need --tcp/);
+  rejects({ ...base, options: { ovnNamespace: 'Not A Namespace' } }, 'ovn-namespace', /not a valid namespace/);
+});
+
 test.run();
