@@ -10,7 +10,7 @@ import { NotFoundError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
 import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
 import { endpointLabel } from '../../core/endpoint-label.js';
-import { requirePodAddress } from '../../core/pod-address.js';
+import { requirePodAddress, requireServiceAddress } from '../../core/endpoint-address.js';
 import { checkTraceflowObject } from './traceflow/traceflow-shape.js';
 import type { OvsDetailOptions } from './ovs-detail/ovs-detail-run.js';
 import { isSenderReport } from './traceflow/observation-normalize.js';
@@ -168,14 +168,17 @@ export class TraceflowRun {
     this.emit({ type: 'verdict', verdict: outcome.verdict, reason: outcome.reason, ...(outcome.drop ? { drop: outcome.drop } : {}) });
   }
 
-  /** The source and destination pods exist and have an address of the traced family. */
+  /** The source and destination pods (or Service) exist and have an address of the traced family. */
   private async checkPods(): Promise<void> {
     const kube = this.ctx.kube();
     const { source, destination, packet } = this.request;
-    await Promise.all([
+    // Read in parallel, reported in order (source first), so the same mistake always gives the same message.
+    const checks = await Promise.allSettled([
       source?.kind === 'pod' ? kube.requirePod(source.namespace, source.name).then((pod) => requirePodAddress(pod, packet.family, 'src')) : undefined,
       destination.kind === 'pod' ? kube.requirePod(destination.namespace, destination.name).then((pod) => requirePodAddress(pod, packet.family, 'dst')) : undefined,
+      destination.kind === 'service' ? kube.requireService(destination.namespace, destination.name).then((svc) => requireServiceAddress(svc, packet.family)) : undefined,
     ]);
+    for (const c of checks) if (c.status === 'rejected') throw c.reason;
   }
 
   /** Takes a new state of the Traceflow; returns true when it is final. */

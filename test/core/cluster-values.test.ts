@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isIpAddress, isIpPrefix, isMacAddress, isOfport, isOvnName, requireIp, requireMac, requireOvnName } from '../../core/cluster-values.js';
 import { ClusterDataError, InvalidArgumentError } from '../../core/errors.js';
-import { podAddresses, requirePodAddress } from '../../core/pod-address.js';
+import { podAddresses, requirePodAddress, requireServiceAddress } from '../../core/endpoint-address.js';
 
 const origin = { kind: 'pod', namespace: 'frontend', name: 'client', field: 'annotation k8s.ovn.org/pod-networks' };
 
@@ -64,6 +64,14 @@ test('pod addresses: every listed IP checked; a missing family is the user\'s (e
     assert.match((err as Error).message, /^invalid --src: pod frontend\/client has no IPv6 address \(podIPs: 10.244.1.5\); check --addr-family/);
   }
   assert.throws(() => podAddresses({ metadata: { namespace: 'a', name: 'b' }, status: { podIPs: [{ ip: '10.0.0.1,in_port=2' }] } }), (e: Error) => e instanceof ClusterDataError && /status.podIPs/.test(e.message));
+});
+
+test('service addresses: the family\'s ClusterIP, headless and missing families refused on --service', () => {
+  const svc = (clusterIPs: string[]) => ({ metadata: { namespace: 'backend', name: 'web' }, spec: { clusterIPs } });
+  assert.is(requireServiceAddress(svc(['10.96.0.10', 'fd00:10:96::a']), 'ip6'), 'fd00:10:96::a');
+  assert.throws(() => requireServiceAddress(svc(['10.96.0.10']), 'ip6'), (e: Error) => e instanceof InvalidArgumentError && /^invalid --service: service backend\/web has no IPv6 ClusterIP$/.test(e.message));
+  assert.throws(() => requireServiceAddress(svc(['None']), 'ip4'), (e: Error) => /is headless/.test(e.message));
+  assert.throws(() => requireServiceAddress(svc(['10.96.0.10 || 1']), 'ip4'), (e: Error) => e instanceof ClusterDataError && /service backend\/web: spec.clusterIPs/.test(e.message));
 });
 
 test.run();

@@ -40,6 +40,7 @@ test('bad command lines: exit 2 naming the flag, no create', async () => {
     [['-S', 'frontend/client', '-D', 'frontend/api', '-t', '10s', '--timeout', '20s'], /invalid --timeout: -t and --timeout both set it/],
     [['-S', 'frontend/client', '-D', 'frontend/nope'], /pod or service frontend\/nope not found/],
     [['-S', 'frontend/nope', '-D', 'frontend/api'], /pod frontend\/nope not found/],
+    [['--src', 'client', '--src-namespace', 'frontend', '--service', 'nosuch', '--dst-namespace', 'backend', '--tcp', '--dst-port', '80'], /service backend\/nosuch not found/],
     [['-D', 'frontend/api'], /invalid --src/],
   ];
   for (const [args, fragment] of cases) tally.refused(await runCliProcess(l!, args), 2, fragment, args.join(' '));

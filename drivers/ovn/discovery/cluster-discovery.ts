@@ -2,7 +2,7 @@ import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
 import { requireIp, requireIpPrefix, requireMac, requireOvnName } from '../../../core/cluster-values.js';
 import { ClusterDataError, CniTraceError, InvalidArgumentError } from '../../../core/errors.js';
 import type { KubeClient } from '../../../core/kube/kube-client.js';
-import { podAddresses, requirePodAddress } from '../../../core/pod-address.js';
+import { podAddresses, requirePodAddress, requireServiceAddress } from '../../../core/endpoint-address.js';
 import type { AddressFamily, Protocol } from '../../../core/model.js';
 import { OVNKUBE_NODE_LABEL, POD_NETWORKS_ANNOTATION, ZONE_ANNOTATION, macFromIPv4, podLogicalPort } from '../ovn-k-names.js';
 
@@ -241,13 +241,7 @@ export async function resolveService(
   dstPort: number | undefined,
 ): Promise<OvnServiceTarget> {
   const svc = await kube.requireService(namespace, name);
-  const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
-  const clusterIp = ips.find((ip) => ip !== 'None' && (family === 'ip6' ? ip.includes(':') : !ip.includes(':')));
-  if (clusterIp !== undefined) requireIp(clusterIp, { kind: 'service', namespace, name, field: 'spec.clusterIPs' });
-  if (!clusterIp) {
-    const what = ips.includes('None') ? 'is headless (no ClusterIP)' : `has no ${family === 'ip6' ? 'IPv6' : 'IPv4'} ClusterIP`;
-    throw new InvalidArgumentError('service', `service ${namespace}/${name} ${what}`);
-  }
+  const clusterIp = requireServiceAddress(svc, family);
   const proto = protocol.toUpperCase();
   const ports = (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === proto);
   const listed = (svc.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ') || 'none';
