@@ -65,8 +65,24 @@ export interface CliProcessRun {
 }
 
 /** Runs `bin/cni-trace.js --kubeconfig <lab> ...args` as a child process (killed by pid after 60 s). */
+/**
+ * Waits until the log stops growing (100 ms without a new line): the daemon writes a record once
+ * it has answered, so a request the test itself just made (a PATCH that sets up a case) may land
+ * a moment after its response.
+ */
+async function settledLogSize(logFile: string): Promise<number> {
+  let size = statSync(logFile).size;
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const now = statSync(logFile).size;
+    if (now === size) return size;
+    size = now;
+  }
+  return size;
+}
+
 export async function runCliProcess(l: LoggingLab, args: string[]): Promise<CliProcessRun> {
-  const offset = statSync(l.logFile).size;
+  const offset = await settledLogSize(l.logFile);
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'cni-trace.js'), '--kubeconfig', l.kubeconfig, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -76,8 +92,8 @@ export async function runCliProcess(l: LoggingLab, args: string[]): Promise<CliP
   const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
   clearTimeout(guard);
   // The daemon writes its record once it has answered; let the last line land.
-  await new Promise((r) => setTimeout(r, 150));
-  const requests = parseLog(readFileSync(l.logFile).subarray(offset).toString('utf8'));
+  const end = await settledLogSize(l.logFile);
+  const requests = parseLog(readFileSync(l.logFile).subarray(offset, end).toString('utf8'));
   return { code, stdout, stderr, requests };
 }
 
