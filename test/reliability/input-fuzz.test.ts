@@ -10,6 +10,9 @@ import * as assert from 'uvu/assert';
 import { isIpAddress, isMacAddress, isOfport, isOvnName } from '../../core/cluster-values.js';
 import { CniTraceError } from '../../core/errors.js';
 import { validateTraceRequest } from '../../core/validate-request.js';
+import { GLOBAL_VIRTUAL_MAC, ofprotoFlow } from '../../drivers/antrea-ovs/ovs-detail/ofproto-flow.js';
+import { unusableFlowValue } from '../../drivers/antrea-ovs/ovs-detail/ovs-detail-run.js';
+import { GATEWAY_INTERFACE, TUNNEL_INTERFACE, interfaceNamed, parseInterfaces, podInterface } from '../../drivers/antrea-ovs/ovs-detail/ovs-interfaces.js';
 import { reportObservations } from '../../drivers/antrea-ovs/traceflow/observation-normalize.js';
 import { requestFromTraceflow } from '../../drivers/antrea-ovs/traceflow/request-from-traceflow.js';
 import { evaluateTraceflow, nodeReportLeg, traceflowObservations } from '../../drivers/antrea-ovs/traceflow/traceflow-evaluation.js';
@@ -169,6 +172,7 @@ class Outcomes {
 }
 
 const probeTexts = ['node-probe-ovn-worker', 'node-probe-ovn-worker2'].map((n) => ({ node: n.replace('node-probe-', ''), text: readFileSync(fixturePath('ovn', 'lab', `${n}.txt`), 'utf8') }));
+const interfaceListings = ['antrea-worker', 'antrea-worker2'].map((n) => readFileSync(fixturePath('antrea', 'traceflow', `ovs-interfaces-${n}.txt`), 'utf8'));
 const traceflows = ['internode-delivered', 'same-node-service-delivered', 'anp-drop', 'default-deny-drop', 'icmp-internode'].map(
   (n) => JSON.parse(readFileSync(fixturePath('antrea', 'traceflow', `${n}.json`), 'utf8')) as Traceflow,
 );
@@ -218,6 +222,38 @@ test('node probe answers: results hold only valid values, everything else is NOD
   console.log(out.report());
   assert.equal(out.failures, [], out.failures.join('\n'));
   assert.ok(out.codes.get('NODE_PROBE_MALFORMED')! > 100 && out.results > 100, out.report());
+});
+
+test('Antrea node interface listings: a flow is built only from valid values, everything else is typed', () => {
+  const m = new Mutator(rng(SEED + 3));
+  const out = new Outcomes('Antrea interface listing fuzz');
+  const packet = { family: 'ip4' as const, protocol: 'tcp' as const, srcIp: '10.10.1.5', dstIp: '10.10.2.5', dstPort: 5432, tcpFlags: 2 };
+  let flows = 0;
+  for (let i = 0; i < 1000; i++) {
+    let text = m.pick(interfaceListings);
+    for (let k = 1 + m.int(3); k > 0; k--) text = m.text(text);
+    out.run(`listing #${i}`, () => {
+      const ifaces = parseInterfaces(text);
+      // The two entries the OVS detail builds: sender (pod port → gateway MAC), receiver (tunnel).
+      const pod = podInterface(ifaces, 'frontend', 'client');
+      const gw = interfaceNamed(ifaces, GATEWAY_INTERFACE);
+      const tun = interfaceNamed(ifaces, TUNNEL_INTERFACE);
+      const entries = [
+        ...(pod?.mac && gw?.mac ? [{ inPort: pod.ofport ?? pod.name, srcMac: pod.mac, dstMac: gw.mac }] : []),
+        ...(tun ? [{ inPort: tun.ofport ?? tun.name, srcMac: GLOBAL_VIRTUAL_MAC, dstMac: GLOBAL_VIRTUAL_MAC }] : []),
+      ];
+      for (const entry of entries) {
+        if (unusableFlowValue(entry, packet) !== undefined) continue;
+        flows++;
+        assert.ok(isMacAddress(entry.srcMac) && isMacAddress(entry.dstMac), `MACs ${entry.srcMac} ${entry.dstMac}`);
+        assert.ok(typeof entry.inPort === 'number' ? isOfport(entry.inPort) : isOvnName(entry.inPort), `in_port ${entry.inPort}`);
+        assert.match(ofprotoFlow(entry, packet), /^tcp,in_port=[\w.:@-]+,dl_src=[0-9a-f:]{17},dl_dst=[0-9a-f:]{17},/i);
+      }
+    });
+  }
+  console.log(`${out.report()}; ${flows} flows built`);
+  assert.equal(out.failures, [], out.failures.join('\n'));
+  assert.ok(out.codes.get('OVS_INTERFACES_MALFORMED')! > 50 && flows > 100, out.report());
 });
 
 test('pod and node objects: endpoints and nodes hold only valid values, everything else is a typed error', () => {
