@@ -11,12 +11,53 @@ for (const opt of CLI_OPTIONS) {
   for (const alias of opt.aliases ?? []) byLongName.set(alias, opt);
 }
 
+const byShortName = new Map<string, CliOption>();
+for (const opt of CLI_OPTIONS) if (opt.short) byShortName.set(opt.short, opt);
+
+/** How a flag was spelled where it was given, for messages (`-src`, `--source`, `-S`). */
+function spelling(arg: string): string {
+  const name = arg.split('=')[0]!;
+  return /^-[A-Za-z]/.test(name) && !byLongName.has(name.replace(/^-+/, '')) ? name.slice(0, 2) : name;
+}
+
+/**
+ * Refuses a flag given twice under any of its spellings (`--dst a --dst b`, `-S x --source y`,
+ * `-ovn-config-namespace a --ovn-namespace b`, `-tcp -tcp=false`): node's parseArgs keeps the last
+ * value silently, which would trace something other than what the user read on their command line.
+ * No flag of cni-trace is meant to repeat.
+ */
+function refuseRepeatedFlags(argv: readonly string[]): void {
+  const seen = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') break;
+    // Long names first (`-tcp` is ovnkube-trace's --tcp, not -t cp), then `-S`, `-S=x`, `-ojson`.
+    const long = /^--?([A-Za-z][A-Za-z0-9-]*)(?:=.*)?$/s.exec(arg);
+    let opt = long ? byLongName.get(long[1]!) : undefined;
+    let inlineValue = arg.includes('=');
+    if (!opt && /^-[A-Za-z]/.test(arg)) {
+      opt = byShortName.get(arg[1]!);
+      inlineValue = arg.length > 2;
+    }
+    if (!opt) continue;
+    const earlier = seen.get(opt.name);
+    if (earlier !== undefined) {
+      const same = earlier === spelling(arg) ? `${earlier} is given twice` : `${earlier} and ${spelling(arg)} both set it`;
+      throw new InvalidArgumentError(opt.name, `${same}; give it once (a repeated flag would silently override the first value)`);
+    }
+    seen.set(opt.name, spelling(arg));
+    // The value of a string flag given as a separate argument is not a flag of its own.
+    if (opt.type === 'string' && !inlineValue) i++;
+  }
+}
+
 /**
  * Rewrites Go-flag spellings (`-src x`, `-tcp`, `-dst-port=80`, `-tcp=true`, ovnkube-trace's
  * `-ovn-config-namespace`) and aliases into canonical `--name` arguments that node's parseArgs
  * understands. Single-letter flags (`-S`, `-o`) are left alone.
  */
 export function normalizeArgv(argv: readonly string[]): string[] {
+  refuseRepeatedFlags(argv);
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -55,6 +96,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedFlags {
   try {
     parsed = parseArgs({ args: normalizeArgv(argv), options, strict: true, allowPositionals: true });
   } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
     const message = (err as Error).message;
     const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message);
     if (unknown) throw new InvalidArgumentError(unknown[1]!.replace(/^-+/, ''), `unknown flag ${unknown[1]}; run cni-trace --help for the list`);

@@ -18,10 +18,11 @@ export async function registerBuiltinDrivers(container: DependencyContainer): Pr
  * without creating anything. Lives here because only the composition root may import a driver.
  */
 export async function requestForExistingTraceflow(kube: KubeClient, name: string, base: TraceRequest): Promise<TraceRequest> {
-  const { TraceflowClient, requestFromTraceflow } = await import('../drivers/antrea-ovs/index.js');
+  const { TraceflowClient, requestFromTraceflow, checkTraceflowObject } = await import('../drivers/antrea-ovs/index.js');
   const { NotFoundError } = await import('../core/errors.js');
   const client = await TraceflowClient.discover(kube);
   const tf = await client.get(name);
   if (!tf) throw new NotFoundError('traceflow', name, undefined, 'check the name with "kubectl get traceflows"');
-  return requestFromTraceflow(tf, { ...(base.cni ? { cni: base.cni } : {}), ...(base.options ? { options: base.options } : {}) });
+  // Checked before its spec becomes the request (TRACEFLOW_MALFORMED names a bad field).
+  return requestFromTraceflow(checkTraceflowObject(tf), { ...(base.cni ? { cni: base.cni } : {}), ...(base.options ? { options: base.options } : {}) });
 }

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { InvalidArgumentError } from '../core/errors.js';
 import type { AddressFamily, DestinationEndpoint, Protocol, SourceEndpoint, TraceRequest } from '../core/model.js';
 import { createTraceRequest } from '../core/request-defaults.js';
+import { checkIpAddress, checkNamespace } from '../core/validate-request.js';
 import type { ParsedFlags } from './argv-parser.js';
 
 /** Output formats of the CLI. */
@@ -185,6 +186,7 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
     if (src === '') throw new InvalidArgumentError('src', 'the source pod name is empty');
     source = { kind: 'pod', namespace: str(flags, 'src-namespace') ?? 'default', name: src };
   } else if (antSrc !== undefined) {
+    if (isIP(antSrc)) checkIpAddress('source', antSrc);
     source = isIP(antSrc) ? { kind: 'ip', ip: antSrc } : { kind: 'pod', ...splitNamespaced('source', antSrc) };
   } else if (str(flags, 'src-namespace') !== undefined) {
     throw new InvalidArgumentError('src', '--src-namespace is given but --src is missing');
@@ -214,7 +216,7 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
       break;
     case 'dst-ip': {
       const ip = str(flags, 'dst-ip')!;
-      if (!isIP(ip)) throw new InvalidArgumentError('dst-ip', `"${ip}" is not an IP address`);
+      checkIpAddress('dst-ip', ip);
       destination = { kind: 'ip', ip };
       break;
     }
@@ -224,6 +226,7 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
       break;
     case 'destination': {
       const d = str(flags, 'destination')!;
+      if (isIP(d)) checkIpAddress('destination', d);
       if (isIP(d)) destination = { kind: 'ip', ip: d };
       else {
         ambiguousDestination = splitNamespaced('destination', d);
@@ -248,8 +251,13 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   const dstPort = dstPortFlag !== undefined ? parsePort('dst-port', dstPortFlag) : flow.dstPort;
   const srcPort = srcPortFlag !== undefined ? parsePort('src-port', srcPortFlag) : flow.srcPort;
   const tcpFlagsFlag = str(flags, 'tcp-flags');
+  if (tcpFlagsFlag !== undefined && flow.tcpFlags !== undefined) throw new InvalidArgumentError('tcp-flags', 'the TCP flags are given twice (--tcp-flags and tcp_flags in --flow)');
+  if (srcPortFlag !== undefined && flow.srcPort !== undefined) throw new InvalidArgumentError('src-port', 'the source port is given twice (--src-port and --flow)');
   const tcpFlags = tcpFlagsFlag !== undefined ? parseTcpFlags(tcpFlagsFlag) : flow.tcpFlags;
   let protocol = pickProtocol(flags, flow);
+  if (tcpFlagsFlag !== undefined && protocol !== undefined && protocol !== 'tcp') {
+    throw new InvalidArgumentError('tcp-flags', `TCP flags cannot be used with ${protocol.toUpperCase()}; drop --tcp-flags or trace --tcp`);
+  }
   if (!protocol) protocol = dstPort !== undefined || srcPort !== undefined ? 'tcp' : tcpFlags !== undefined ? 'tcp' : 'icmp';
   if (protocol === 'icmp' && dstPortFlag !== undefined) throw new InvalidArgumentError('dst-port', 'ports cannot be used with ICMP');
   if (protocol === 'icmp' && srcPortFlag !== undefined) throw new InvalidArgumentError('src-port', 'ports cannot be used with ICMP');
@@ -274,7 +282,11 @@ export function invocationFromFlags(flags: ParsedFlags, env: NodeJS.ProcessEnv =
   const color = isTty && flags['no-color'] !== true && !(env.NO_COLOR !== undefined && env.NO_COLOR !== '') && env.TERM !== 'dumb';
 
   const options: Record<string, unknown> = {};
-  if (str(flags, 'ovn-namespace') !== undefined) options.ovnNamespace = str(flags, 'ovn-namespace');
+  const ovnNamespace = str(flags, 'ovn-namespace');
+  if (ovnNamespace !== undefined) {
+    checkNamespace('ovn-namespace', ovnNamespace);
+    options.ovnNamespace = ovnNamespace;
+  }
   if (flags.local === true) options.local = true;
   if (flags.keep === true) options.keep = true;
   if (str(flags, 'traceflow') !== undefined) options.traceflow = str(flags, 'traceflow');

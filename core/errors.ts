@@ -120,6 +120,64 @@ export class DriverSelectionError extends CniTraceError {
   }
 }
 
+/** Where a value read from the cluster came from: the object and the field or annotation. */
+export interface ClusterValueOrigin {
+  /** Kubernetes kind in words (`pod`, `node`, `service`, `endpointslice`, `traceflow`). */
+  kind: string;
+  namespace?: string;
+  name: string;
+  /** The field or annotation, as a user would look it up (`annotation k8s.ovn.org/pod-networks`, `status.podIPs`). */
+  field: string;
+}
+
+/** A value shown in a message: a string JSON-quoted (control characters visible), anything else as JSON; cut to a readable length. */
+export function quoteValue(value: unknown): string {
+  const cut = (text: string) => (text.length > 80 ? `${text.slice(0, 77)}...` : text);
+  if (typeof value === 'string') return JSON.stringify(cut(value));
+  // Numbers, objects, null: their JSON text, unquoted, so 70000 reads as a number.
+  return cut(JSON.stringify(value) ?? String(value));
+}
+
+/**
+ * A value read from a Kubernetes object (an annotation the CNI wrote, a status field) is not what
+ * it must be (a MAC, an IP, an OVN name) and would otherwise be spliced into a tool's expression.
+ * The trace is refused before any tool runs; the message names the object, the field and the value.
+ * Exit 3: the command line was right, the cluster's data is not.
+ */
+export class ClusterDataError extends CniTraceError {
+  readonly origin: ClusterValueOrigin;
+  readonly value: unknown;
+
+  constructor(origin: ClusterValueOrigin, value: unknown, expected: string) {
+    const object = `${origin.kind} ${origin.namespace ? `${origin.namespace}/` : ''}${origin.name}`;
+    super(
+      'INVALID_CLUSTER_DATA',
+      `${object}: ${origin.field} holds ${quoteValue(value)}, which is not ${expected}; the trace was not started. ` +
+        `Check the object ("kubectl get ${origin.kind} ${origin.namespace ? `-n ${origin.namespace} ` : ''}${origin.name} -o yaml"); the CNI writes this value, so look at its controller's logs`,
+      3,
+    );
+    this.origin = origin;
+    this.value = value;
+  }
+}
+
+/**
+ * A TLS handshake with the API server failed: unknown or self-signed CA, expired or not yet valid
+ * certificate, wrong host name. The message names the server and what to check.
+ */
+export class TlsError extends CniTraceError {
+  /** The server URL (or host:port) the handshake was with. */
+  readonly server: string;
+  /** Node's TLS error code (`SELF_SIGNED_CERT_IN_CHAIN`, `CERT_HAS_EXPIRED`, `ERR_TLS_CERT_ALTNAME_INVALID`, ...). */
+  readonly tlsCode: string;
+
+  constructor(server: string, tlsCode: string, message: string, options?: { cause?: unknown }) {
+    super('TLS_ERROR', message, 3, options);
+    this.server = server;
+    this.tlsCode = tlsCode;
+  }
+}
+
 /** Turns anything thrown into a {@link CniTraceError} (unknown errors become runtime errors). */
 export function toCniTraceError(err: unknown): CniTraceError {
   if (err instanceof CniTraceError) return err;

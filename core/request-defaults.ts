@@ -27,7 +27,9 @@ export function createTraceRequest(input: TraceRequestInput): TraceRequest {
     ttl: input.packet?.ttl ?? DEFAULT_TTL,
     ...(input.packet?.srcPort !== undefined ? { srcPort: input.packet.srcPort } : {}),
     ...(input.packet?.dstPort !== undefined ? { dstPort: input.packet.dstPort } : {}),
-    ...(protocol === 'tcp' ? { tcpFlags: input.packet?.tcpFlags ?? TCP_SYN } : {}),
+    // Flags given for another protocol are kept, so validation refuses them instead of the
+    // trace silently running without them.
+    ...(protocol === 'tcp' ? { tcpFlags: input.packet?.tcpFlags ?? TCP_SYN } : input.packet?.tcpFlags !== undefined ? { tcpFlags: input.packet.tcpFlags } : {}),
   };
   return { ...input, packet, timeoutSeconds: input.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS };
 }

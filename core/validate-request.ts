@@ -28,9 +28,21 @@ function checkPort(argument: string, port: number | undefined): void {
   }
 }
 
+/**
+ * Checks that a user-given address is a plain IP address. A zone-scoped IPv6 address
+ * (`fe80::1%eth0`) is refused: node's `isIP` accepts it, but the zone names an interface of one
+ * host, and neither ovn-trace, OVS nor a Traceflow has a field for it.
+ */
+export function checkIpAddress(argument: string, ip: string): void {
+  if (ip.includes('%') && isIP(ip) === 6) {
+    throw new InvalidArgumentError(argument, `"${ip}" is a zone-scoped IPv6 address; give the address without "%${ip.slice(ip.indexOf('%') + 1)}" (a zone names an interface of one host, not an address in the cluster)`);
+  }
+  if (isIP(ip) === 0) throw new InvalidArgumentError(argument, `"${ip}" is not an IP address`);
+}
+
 function checkIp(argument: string, ip: string, family: TraceRequest['packet']['family']): void {
+  checkIpAddress(argument, ip);
   const version = isIP(ip);
-  if (version === 0) throw new InvalidArgumentError(argument, `"${ip}" is not an IP address`);
   if (family === 'ip4' && version === 6) {
     throw new InvalidArgumentError(argument, `"${ip}" is an IPv6 address but the address family is ip4; add --addr-family ip6`);
   }
@@ -122,6 +134,11 @@ export function validateTraceRequest(request: TraceRequest): void {
   }
   if (!Number.isFinite(request.timeoutSeconds) || request.timeoutSeconds <= 0) {
     throw new InvalidArgumentError('timeout', `${request.timeoutSeconds} is not a positive number of seconds`);
+  }
+  const ovnNamespace = request.options?.ovnNamespace;
+  if (ovnNamespace !== undefined) {
+    if (typeof ovnNamespace !== 'string') throw new InvalidArgumentError('ovn-namespace', 'must be a namespace name');
+    checkNamespace('ovn-namespace', ovnNamespace);
   }
   checkSource(request.source, request);
   checkDestination(request.destination, request);

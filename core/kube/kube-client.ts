@@ -13,6 +13,7 @@ import {
 } from '@kubernetes/client-node';
 import { ClusterError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { AddressFamily } from '../model.js';
+import { tlsFailure } from './tls-failure.js';
 
 /** Describes one API call, so a failure can name the verb, resource and object. */
 interface CallInfo {
@@ -39,12 +40,17 @@ export class KubeClient {
     this.custom = config.makeApiClient(CustomObjectsApi);
   }
 
+  /** The API server URL of the current context (for messages). */
+  get server(): string | undefined {
+    return this.config.getCurrentCluster()?.server;
+  }
+
   /** Runs an API call and translates its failure. */
   async call<T>(info: CallInfo, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw translateApiError(err, info);
+      throw translateApiError(err, info, this.server);
     }
   }
 
@@ -54,7 +60,7 @@ export class KubeClient {
       return await fn();
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
-      throw translateApiError(err, info);
+      throw translateApiError(err, info, this.server);
     }
   }
 
@@ -129,8 +135,10 @@ export function podIpOfFamily(pod: V1Pod, family: AddressFamily): string | undef
   return ips.find((ip) => (family === 'ip6' ? ip.includes(':') : !ip.includes(':')));
 }
 
-/** Translates a client-node failure into a cni-trace error. */
-export function translateApiError(err: unknown, info: CallInfo): Error {
+/** Translates a client-node failure into a cni-trace error (`server`: the URL, for TLS failures). */
+export function translateApiError(err: unknown, info: CallInfo, server?: string): Error {
+  const tls = tlsFailure(err, server);
+  if (tls) return tls;
   if (err instanceof ApiException) {
     const body = parseBody(err.body);
     const message = body?.message ?? `HTTP ${err.code}`;

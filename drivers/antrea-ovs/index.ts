@@ -17,6 +17,7 @@ export { evaluateTraceflow, nodeReportLeg, type EvaluationContext, type Traceflo
 export { normalizeObservation, normalizeAction, parsePolicyRef, orderReports } from './traceflow/observation-normalize.js';
 export { TraceflowClient, TraceflowRejectedError, TraceflowUnavailableError, servedTraceflowVersion } from './traceflow/traceflow-client.js';
 export { requestFromTraceflow } from './traceflow/request-from-traceflow.js';
+export { checkTraceflowObject, TraceflowDataError } from './traceflow/traceflow-shape.js';
 
 /** Registers the Antrea driver (and its options) in a tsyringe container. */
 export function registerAntreaDriver(container: DependencyContainer, options: AntreaDriverOptions = {}): void {

@@ -10,6 +10,8 @@ import { NotFoundError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
 import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
 import { endpointLabel } from '../../core/endpoint-label.js';
+import { requirePodAddress, requireServiceAddress } from '../../core/endpoint-address.js';
+import { checkTraceflowObject } from './traceflow/traceflow-shape.js';
 import type { OvsDetailOptions } from './ovs-detail/ovs-detail-run.js';
 import { isSenderReport } from './traceflow/observation-normalize.js';
 import { TraceflowClient } from './traceflow/traceflow-client.js';
@@ -70,6 +72,8 @@ export class TraceflowRun {
   private lastPhase: string | undefined;
   private createdAt = performance.now();
   private isolation: Promise<IsolationFacts | undefined> | undefined;
+  /** The check of a Traceflow state that failed (raised once the follow ended). */
+  private malformed: unknown;
 
   /** The request as the Traceflow is built from it (a pinned Service backend becomes the destination). */
   private readonly request: TraceRequest;
@@ -102,17 +106,20 @@ export class TraceflowRun {
   async run(): Promise<void> {
     const { request, ctx } = this;
     const kube = ctx.kube();
-    const client = await TraceflowClient.discover(kube);
+    const existing = typeof request.options?.traceflow === 'string' ? request.options.traceflow : undefined;
+    // The pods are read before anything is created: a missing pod, or one without an address of
+    // the traced family (`-D fd00::5` on an IPv4-only cluster), is refused (exit 2) as the OVN
+    // driver refuses it, instead of a Traceflow that can only fail.
+    const [client] = await Promise.all([TraceflowClient.discover(kube), existing ? Promise.resolve() : this.checkPods()]);
     ctx.log(5, `Traceflow API: ${client.apiVersion}`);
     if (ctx.signal.aborted) return;
 
-    const existing = typeof request.options?.traceflow === 'string' ? request.options.traceflow : undefined;
     const keep = request.options?.keep === true;
     let initial: Traceflow;
     if (existing) {
       const found = await client.get(existing);
       if (!found) throw new NotFoundError('traceflow', existing, undefined, 'check the name with "kubectl get traceflows"');
-      initial = found;
+      initial = checkTraceflowObject(found);
       ctx.log(2, `rendering existing Traceflow ${existing}${found.status?.phase ? ` (phase ${found.status.phase})` : ''}`);
     } else {
       const body = buildTraceflow(request, client.apiVersion, traceflowName(request, this.options.random));
@@ -131,7 +138,7 @@ export class TraceflowRun {
           await client.delete(name);
         });
       }
-      initial = await creating;
+      initial = checkTraceflowObject(await creating);
       this.createdAt = performance.now();
       ctx.log(2, `created Traceflow ${name}${keep ? ' (kept after the trace: --keep)' : ''}`);
     }
@@ -163,6 +170,7 @@ export class TraceflowRun {
       ctx.signal.removeEventListener('abort', stopLocal);
     }
     if (ctx.signal.aborted) return;
+    if (this.malformed) throw this.malformed;
 
     const final = this.latest ?? initial;
     // Reports held back waiting for the sender's are shown now, in arrival order.
@@ -219,8 +227,31 @@ export class TraceflowRun {
     });
   }
 
+  /** The source and destination pods (or Service) exist and have an address of the traced family. */
+  private async checkPods(): Promise<void> {
+    const kube = this.ctx.kube();
+    const { source, destination, packet } = this.request;
+    // Read in parallel, reported in order (source first), so the same mistake always gives the same message.
+    const checks = await Promise.allSettled([
+      source?.kind === 'pod' ? kube.requirePod(source.namespace, source.name).then((pod) => requirePodAddress(pod, packet.family, 'src')) : undefined,
+      destination.kind === 'pod' ? kube.requirePod(destination.namespace, destination.name).then((pod) => requirePodAddress(pod, packet.family, 'dst')) : undefined,
+      destination.kind === 'service' ? kube.requireService(destination.namespace, destination.name).then((svc) => requireServiceAddress(svc, packet.family)) : undefined,
+    ]);
+    for (const c of checks) if (c.status === 'rejected') throw c.reason;
+  }
+
   /** Takes a new state of the Traceflow; returns true when it is final. */
-  private onUpdate(tf: Traceflow): boolean {
+  private onUpdate(raw: Traceflow): boolean {
+    // Checked where it is read: a malformed status (timestamp out of range, observations that
+    // are not a list) ends the follow and is raised after it as a typed TRACEFLOW_MALFORMED
+    // error, never an internal one (nothing is thrown into the watch's callback).
+    let tf: Traceflow;
+    try {
+      tf = checkTraceflowObject(raw);
+    } catch (err) {
+      this.malformed = err;
+      return true;
+    }
     this.latest = tf;
     const phase = tf.status?.phase;
     if (phase !== this.lastPhase) {

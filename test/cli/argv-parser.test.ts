@@ -110,4 +110,39 @@ test('--all-backends (and Go-flag -all-backends) sets the request option', () =>
   assert.throws(() => invocation(['-S', 'ns/client', '-D', 'ns/web', '--all-backends', '--antctl', '-o', 'yaml']), /antctl output shows one Traceflow/);
 });
 
+test('a flag given twice is refused under any of its spellings, naming the flag', () => {
+  usageError(['--src', 'a', '--dst', 'b', '--dst', 'c'], 'dst', /--dst is given twice/);
+  usageError(['-S', 'frontend/a', '--source', 'frontend/b', '-D', 'x'], 'source', /-S and --source both set it/);
+  usageError(['-src', 'a', '-dst', 'b', '-ovn-config-namespace', 'x', '--ovn-namespace', 'y'], 'ovn-namespace', /-ovn-config-namespace and --ovn-namespace/);
+  usageError(['--src', 'a', '--dst', 'b', '-o', 'json', '-o', 'yaml'], 'output', /given twice/);
+  usageError(['--src', 'a', '--dst', 'b', '-ojson', '--output', 'yaml'], 'output', /-o and --output/);
+  usageError(['--src', 'a', '--dst', 'b', '-tcp', '-tcp=false'], 'tcp', /given twice/);
+  usageError(['--src', 'a', '--dst', 'b', '--tcp', '--dst-port', '80', '--dst-port=81'], 'dst-port', /given twice/);
+  // A value that looks like a flag name is a value, not a repeat.
+  assert.is(invocation(['--src', 'tcp', '--dst', 'src', '--tcp']).request.packet.protocol, 'tcp');
+});
+
+test('zone-scoped IPv6 is refused for every address flag', () => {
+  usageError(['--src', 'a', '--dst-ip', 'fe80::1%eth0'], 'dst-ip', /zone-scoped IPv6.*without "%eth0"/);
+  usageError(['-S', 'frontend/a', '-D', 'fe80::1%eth0'], 'destination', /zone-scoped/);
+  usageError(['-S', 'fe80::1%eth0', '-D', 'frontend/a', '-L'], 'source', /zone-scoped/);
+  usageError(['--src', 'a', '--dst-ip', 'fe80::1%25eth0', '--addr-family', 'ip6'], 'dst-ip', /zone-scoped/);
+});
+
+test('--tcp-flags with another protocol is refused, not ignored', () => {
+  usageError(['--src', 'a', '--dst', 'b', '--udp', '--tcp-flags', 'SYN'], 'tcp-flags', /cannot be used with UDP/);
+  usageError(['--src', 'a', '--dst', 'b', '--icmp', '--tcp-flags', '2'], 'tcp-flags', /cannot be used with ICMP/);
+  usageError(['-S', 'a', '-D', 'b', '-f', 'udp,udp_dst=53', '--tcp-flags', 'SYN'], 'tcp-flags', /UDP/);
+  usageError(['-S', 'a', '-D', 'b', '-f', 'tcp,tcp_flags=18', '--tcp-flags', 'SYN'], 'tcp-flags', /given twice/);
+  // Flags alone still mean TCP.
+  assert.is(invocation(['--src', 'a', '--dst', 'b', '--tcp-flags', 'SYN,ACK']).request.packet.tcpFlags, 18);
+});
+
+test('--ovn-namespace must be a DNS-1123 label', () => {
+  usageError(['--src', 'a', '--dst', 'b', '--ovn-namespace', 'Bad_NS'], 'ovn-namespace', /not a valid namespace name/);
+  usageError(['--src', 'a', '--dst', 'b', '-ovn-config-namespace', 'a/b'], 'ovn-namespace');
+  usageError(['--src', 'a', '--dst', 'b', '--ovn-namespace', 'x'.repeat(64)], 'ovn-namespace');
+  assert.is(invocation(['--src', 'a', '--dst', 'b', '--ovn-namespace', 'openshift-ovn-kubernetes']).request.options?.ovnNamespace, 'openshift-ovn-kubernetes');
+});
+
 test.run();

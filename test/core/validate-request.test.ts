@@ -92,4 +92,10 @@ test('--all-backends and a pinned backend need a Service destination', () => {
   rejects({ ...svc, backend: { ip: '10.244.1.6', port: 70000 } }, 'backend', /outside 1-65535/);
 });
 
+test('library requests: zone-scoped IPv6, TCP flags of a UDP packet and a bad OVN namespace are refused', () => {
+  rejects({ ...base, destination: { kind: 'ip', ip: 'fe80::1%eth0' }, packet: { family: 'ip6', protocol: 'tcp', dstPort: 80 } }, 'dst-ip', /zone-scoped/);
+  rejects({ ...base, packet: { protocol: 'udp', dstPort: 53, tcpFlags: 2 } }, 'tcp-flags', /need --tcp/);
+  rejects({ ...base, options: { ovnNamespace: 'Not A Namespace' } }, 'ovn-namespace', /not a valid namespace/);
+});
+
 test.run();

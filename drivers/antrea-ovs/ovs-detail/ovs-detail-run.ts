@@ -7,7 +7,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { TraceContext } from '../../../core/driver.js';
-import { CniTraceError } from '../../../core/errors.js';
+import { isIpAddress, isMacAddress, isOfport, isOvnName } from '../../../core/cluster-values.js';
+import { CniTraceError, quoteValue } from '../../../core/errors.js';
 import type { DriverEvent } from '../../../core/events.js';
 import { podIpOfFamily } from '../../../core/kube/kube-client.js';
 import type { Leg, Observation, TraceRequest, Verdict } from '../../../core/model.js';
@@ -100,6 +101,17 @@ function packetFor(request: TraceRequest, tf: Traceflow, ep: Endpoints, afterNat
     ...(p.protocol === 'tcp' ? { tcpFlags: captured?.tcp?.flags ?? p.tcpFlags ?? 2 } : {}),
     ttl: p.ttl,
   };
+}
+
+/** Why a flow built from these values cannot be traced (a value OVS would misread), or undefined. */
+export function unusableFlowValue(entry: PipelineEntry, packet: PipelinePacket): string | undefined {
+  const port = entry.inPort;
+  if (typeof port === 'number' ? !isOfport(port) : !isOvnName(port)) return `in_port ${quoteValue(port)} is not an OpenFlow port or interface name`;
+  if (!isMacAddress(entry.srcMac)) return `source MAC ${quoteValue(entry.srcMac)} is not a MAC address`;
+  if (!isMacAddress(entry.dstMac)) return `destination MAC ${quoteValue(entry.dstMac)} is not a MAC address`;
+  if (!isIpAddress(packet.srcIp, packet.family)) return `source address ${quoteValue(packet.srcIp)} is not an ${packet.family === 'ip6' ? 'IPv6' : 'IPv4'} address`;
+  if (!isIpAddress(packet.dstIp, packet.family)) return `destination address ${quoteValue(packet.dstIp)} is not an ${packet.family === 'ip6' ? 'IPv6' : 'IPv4'} address`;
+  return undefined;
 }
 
 /**
@@ -203,6 +215,10 @@ export async function runOvsDetail(tf: Traceflow, request: TraceRequest, ctx: Tr
       } else why = 'the source pod is unknown';
       const packet = packetFor(request, tf, ep, !sender);
       if (!packet) why ||= 'the packet\'s addresses are unknown';
+      // Values from the node's OVS and the pods' status go into the flow: each must be what OVS
+      // parses, or the detail is skipped naming it (the Traceflow's own verdict stands).
+      if (entry && packet) why = unusableFlowValue(entry, packet) ?? '';
+      if (why && entry && packet) entry = undefined;
       if (!entry || !packet) {
         warn(`OVS flow detail for ${node} skipped: ${why}`);
         return undefined;

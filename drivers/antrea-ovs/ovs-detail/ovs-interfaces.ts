@@ -4,6 +4,18 @@
  * `pod-name`/`pod-namespace` external_ids Antrea sets), the tunnel and the gateway.
  */
 
+import { CniTraceError } from '../../../core/errors.js';
+
+/**
+ * The node's interface listing is not the JSON table ovs-vsctl prints (the OVS detail of that
+ * node is then skipped with this message as the warning).
+ */
+export class OvsInterfaceListError extends CniTraceError {
+  constructor(problem: string) {
+    super('OVS_INTERFACES_MALFORMED', `not an ovs-vsctl JSON table (${problem}); run "ovs-vsctl list Interface" in the node's antrea-ovs container to see what it prints`, 3);
+  }
+}
+
 /** The argv that lists the bridge's interfaces with what the traces need. */
 export const LIST_INTERFACES_ARGV = ['ovs-vsctl', '--format=json', '--columns=name,ofport,mac_in_use,mac,external_ids', 'list', 'Interface'];
 
@@ -40,14 +52,23 @@ function scalar(value: Atom | undefined): string | number | undefined {
 function map(value: Atom | undefined): Record<string, string> {
   if (!Array.isArray(value) || value[0] !== 'map' || !Array.isArray(value[1])) return {};
   const out: Record<string, string> = {};
-  for (const pair of value[1] as Array<[string, string]>) out[String(pair[0])] = String(pair[1]);
+  for (const pair of value[1] as unknown[]) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new OvsInterfaceListError('a map entry is not a [key, value] pair');
+    out[String(pair[0])] = String(pair[1]);
+  }
   return out;
 }
 
-/** Parses the JSON table ovs-vsctl prints. Throws on text that is not that table. */
+/** Parses the JSON table ovs-vsctl prints. An {@link OvsInterfaceListError} on text that is not that table. */
 export function parseInterfaces(json: string): OvsInterface[] {
-  const table = JSON.parse(json) as { headings?: string[]; data?: Atom[][] };
-  if (!Array.isArray(table.headings) || !Array.isArray(table.data)) throw new Error('not an ovs-vsctl JSON table (no headings/data)');
+  let table: { headings?: string[]; data?: Atom[][] } | null;
+  try {
+    table = JSON.parse(json) as typeof table;
+  } catch (err) {
+    throw new OvsInterfaceListError(`not JSON: ${(err as Error).message}`);
+  }
+  if (!table || !Array.isArray(table.headings) || !Array.isArray(table.data)) throw new OvsInterfaceListError('no headings/data');
+  if (!table.data.every((row) => Array.isArray(row))) throw new OvsInterfaceListError('a row is not a list');
   const col = (name: string) => table.headings!.indexOf(name);
   const [iName, iPort, iMacInUse, iMac, iIds] = [col('name'), col('ofport'), col('mac_in_use'), col('mac'), col('external_ids')];
   return table.data.map((row) => {

@@ -70,7 +70,9 @@ export function observationStage(obs: TraceflowObservation): string {
 
 /** A node report's Unix-seconds timestamp as ISO 8601 (`2026-08-01T10:00:02Z`). */
 export function reportTimestamp(seconds: number | undefined): string | undefined {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds <= 0) return undefined;
+  // Beyond year 9999 there is no ISO date (toISOString throws); checkTraceflowObject refuses such
+  // a timestamp first, this keeps the normalizer total on its own.
+  if (seconds === undefined || typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0 || seconds > 253_402_300_799) return undefined;
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 

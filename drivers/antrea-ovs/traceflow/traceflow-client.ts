@@ -113,7 +113,7 @@ export class TraceflowClient {
         if (err.code === 403) throw new ForbiddenError('create', TRACEFLOW_RESOURCE, undefined, message);
         if (err.code === 404) throw new TraceflowUnavailableError(`creating a Traceflow failed: ${message}; is the Traceflow feature gate enabled?`);
       }
-      throw translateApiError(err, { verb: 'create', resource: TRACEFLOW_RESOURCE, name: body.metadata.name });
+      throw translateApiError(err, { verb: 'create', resource: TRACEFLOW_RESOURCE, name: body.metadata.name }, this.kube.server);
     }
   }
 

@@ -7,7 +7,7 @@ import type { V1EndpointSlice, V1NetworkPolicy, V1Service } from '@kubernetes/cl
 import type { DropAttribution, Leg, Observation, TraceRequest, Verdict } from '../../../core/model.js';
 import { defaultDenyExplanation, isolatingPolicies } from '../../../core/policy/isolating-policies.js';
 import { serviceEndpointPort } from '../../../core/policy/service-endpoint-port.js';
-import { isSenderReport, orderReports, parsePolicyRef, reportObservations, reportRole, TERMINAL_ACTIONS } from './observation-normalize.js';
+import { isSenderReport, orderReports, parsePolicyRef, reportObservations, reportRole, reportTimestamp, TERMINAL_ACTIONS } from './observation-normalize.js';
 import type { Traceflow, TraceflowNodeResult, TraceflowObservation } from './traceflow-types.js';
 
 /** Antrea's controller reason when a Traceflow ran out of time. */
@@ -238,7 +238,7 @@ function lastReportWords(tf: Traceflow): string {
   if (!last) return 'no node reported an observation';
   const obs = last.observations?.at(-1);
   const what = obs ? `${obs.component ?? '?'}${obs.componentInfo ? `/${obs.componentInfo}` : ''} ${obs.action ?? '?'}` : 'no observation';
-  return `node ${last.node ?? '?'} reported last (${what}${last.timestamp ? ` at ${new Date(last.timestamp * 1000).toISOString()}` : ''})`;
+  return `node ${last.node ?? '?'} reported last (${what}${reportTimestamp(last.timestamp) ? ` at ${new Date(last.timestamp! * 1000).toISOString()}` : ''})`;
 }
 
 /** The overall outcome of a Traceflow as it stands (final, or when the local deadline passed). */

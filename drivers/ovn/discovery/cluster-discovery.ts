@@ -1,6 +1,8 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
-import { CniTraceError, InvalidArgumentError } from '../../../core/errors.js';
+import { requireIp, requireIpPrefix, requireMac, requireOvnName } from '../../../core/cluster-values.js';
+import { ClusterDataError, CniTraceError, InvalidArgumentError } from '../../../core/errors.js';
 import { podIpOfFamily, type KubeClient } from '../../../core/kube/kube-client.js';
+import { podAddresses, requirePodAddress, requireServiceAddress } from '../../../core/endpoint-address.js';
 import type { AddressFamily, Protocol } from '../../../core/model.js';
 import { OVNKUBE_NODE_LABEL, POD_NETWORKS_ANNOTATION, ZONE_ANNOTATION, macFromIPv4, podLogicalPort } from '../ovn-k-names.js';
 
@@ -194,10 +196,32 @@ export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, nod
   ]);
   const pod = pods[0];
   if (!pod?.metadata?.name) throw new OvnDiscoveryError(`no ovnkube-node pod on node ${node} in namespace ${ovnNamespace}`);
+  return ovnNodeFromObjects(node, nodeObj, pod, ovnNamespace);
+}
+
+/** Node annotations the driver reads. */
+const NODE_SUBNETS_ANNOTATION = 'k8s.ovn.org/node-subnets';
+const GATEWAY_CONFIG_ANNOTATION = 'k8s.ovn.org/l3-gateway-config';
+
+/**
+ * The node as the driver sees it, from its Node object and its ovnkube-node pod (pure). Every
+ * value that reaches a tool expression is checked here: the node name and zone (ovn-trace
+ * datapath and database names), the pod subnets (management port address in microflows) and the
+ * InternalIP (tunnel look-up); a bad one is a ClusterDataError naming the node and annotation.
+ */
+export function ovnNodeFromObjects(node: string, nodeObj: V1Node, pod: V1Pod, ovnNamespace: string): OvnNode {
+  const origin = (field: string) => ({ kind: 'node', name: node, field });
+  requireOvnName(node, origin('metadata.name'));
   const annotations = nodeObj.metadata?.annotations ?? {};
-  const zone = annotations[ZONE_ANNOTATION] ?? node;
-  const internalIp = nodeObj.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
-  const gateway = parseL3GatewayConfig(node, annotations['k8s.ovn.org/l3-gateway-config'], {
+  const zone = requireOvnName(annotations[ZONE_ANNOTATION] ?? node, origin(`annotation ${ZONE_ANNOTATION}`));
+  const address = nodeObj.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  const internalIp = address === undefined ? undefined : requireIp(address, origin('status.addresses (InternalIP)'));
+  const subnetsOrigin = origin(`annotation ${NODE_SUBNETS_ANNOTATION}`);
+  const raw = annotations[NODE_SUBNETS_ANNOTATION];
+  const subnets = parseNodeSubnets(raw);
+  if (subnets === undefined) throw new ClusterDataError(subnetsOrigin, raw, 'JSON such as {"default":["10.244.1.0/24"]}');
+  for (const s of subnets) requireIpPrefix(s, subnetsOrigin);
+  const gateway = parseL3GatewayConfig(node, annotations[GATEWAY_CONFIG_ANNOTATION], {
     current: annotations['k8s.ovn.org/node-gateway-router-lrp-ifaddrs'],
     legacy: annotations['k8s.ovn.org/node-gateway-router-lrp-ifaddr'],
   });
@@ -205,9 +229,9 @@ export async function resolveOvnNode(kube: KubeClient, ovnNamespace: string, nod
     name: node,
     zone,
     ...(internalIp ? { internalIp } : {}),
-    tools: { namespace: ovnNamespace, pod: pod.metadata.name, container: toolsContainer(pod) },
-    subnets: parseNodeSubnets(annotations['k8s.ovn.org/node-subnets']),
-    routingViaHost: gatewayMode(annotations['k8s.ovn.org/l3-gateway-config']) === 'local',
+    tools: { namespace: ovnNamespace, pod: pod.metadata!.name!, container: toolsContainer(pod) },
+    subnets,
+    routingViaHost: gatewayMode(annotations[GATEWAY_CONFIG_ANNOTATION]) === 'local',
     ...(gateway ? { gateway } : {}),
     addresses: nodeAddresses(nodeObj),
   };
@@ -256,14 +280,22 @@ export async function findNodePort(kube: KubeClient, ip: string, port: number | 
   return undefined;
 }
 
-/** `{"default":["10.244.1.0/24","fd00::/64"]}` or the older `{"default":"10.244.1.0/24"}`. */
-export function parseNodeSubnets(raw: string | undefined): string[] {
+/**
+ * `{"default":["10.244.1.0/24","fd00::/64"]}` or the older `{"default":"10.244.1.0/24"}`; `[]`
+ * when absent, undefined when the annotation is not that JSON (the caller names it).
+ */
+export function parseNodeSubnets(raw: string | undefined): string[] | undefined {
   if (!raw) return [];
   try {
-    const v = (JSON.parse(raw) as Record<string, string | string[]>).default;
-    return Array.isArray(v) ? v : v ? [v] : [];
+    const parsed = JSON.parse(raw) as unknown;
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+    const v = (parsed as Record<string, unknown>).default;
+    if (v === undefined) return [];
+    if (typeof v === 'string') return [v];
+    if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+    return undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }
 
@@ -271,39 +303,45 @@ export function parseNodeSubnets(raw: string | undefined): string[] {
 export function gatewayMode(raw: string | undefined): string | undefined {
   if (!raw) return undefined;
   try {
-    return (JSON.parse(raw) as { default?: { mode?: string } }).default?.mode;
+    const mode = (JSON.parse(raw) as { default?: { mode?: unknown } } | null)?.default?.mode;
+    return typeof mode === 'string' ? mode : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The pod's MAC from `k8s.ovn.org/pod-networks` (network `default`), else OVN-K's 0a:58 rule. */
+/**
+ * The pod's MAC from `k8s.ovn.org/pod-networks` (network `default`), else OVN-K's 0a:58 rule.
+ * A present but malformed annotation, or a MAC that is not one, refuses the trace (a guessed MAC
+ * would trace a packet OVN's port security drops).
+ */
 export function podMac(pod: V1Pod, ipv4?: string): string | undefined {
   const raw = pod.metadata?.annotations?.[POD_NETWORKS_ANNOTATION];
+  const origin = { kind: 'pod', namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', field: `annotation ${POD_NETWORKS_ANNOTATION}` };
   if (raw) {
+    let nets: unknown;
     try {
-      const nets = JSON.parse(raw) as Record<string, { mac_address?: string }>;
-      const mac = nets.default?.mac_address;
-      if (mac) return mac;
+      nets = JSON.parse(raw);
     } catch {
-      // A malformed annotation falls back to the convention below.
+      throw new ClusterDataError(origin, raw, 'JSON such as {"default":{"mac_address":"0a:58:0a:f4:01:05",...}}');
     }
+    const def = nets && typeof nets === 'object' ? (nets as Record<string, unknown>).default : undefined;
+    const mac = def && typeof def === 'object' ? (def as Record<string, unknown>).mac_address : undefined;
+    if (mac !== undefined) return requireMac(mac, { ...origin, field: `${origin.field} (default.mac_address)` });
   }
   return ipv4 ? macFromIPv4(ipv4) : undefined;
 }
 
-/** Turns a pod object into an endpoint of the requested family. */
+/** Turns a pod object into an endpoint of the requested family (its values checked). */
 export function podEndpoint(pod: V1Pod, family: AddressFamily, argument: string): OvnPodEndpoint {
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
-  const ip = podIpOfFamily(pod, family);
-  if (!ip) {
-    throw new InvalidArgumentError(argument, `pod ${namespace}/${name} has no ${family === 'ip6' ? 'IPv6' : 'IPv4'} address (podIPs: ${(pod.status?.podIPs ?? []).map((p) => p.ip).join(', ') || 'none'}); check --addr-family`);
-  }
+  const ip = requirePodAddress(pod, family, argument);
   const node = pod.spec?.nodeName;
   if (!node) throw new OvnDiscoveryError(`pod ${namespace}/${name} is not scheduled on a node yet`);
+  requireOvnName(node, { kind: 'pod', namespace, name, field: 'spec.nodeName' });
   const hostNetwork = pod.spec?.hostNetwork === true;
-  const mac = podMac(pod, podIpOfFamily(pod, 'ip4'));
+  const mac = podMac(pod, podAddresses(pod).find((a) => !a.includes(':')));
   if (!mac && !hostNetwork) throw new OvnDiscoveryError(`pod ${namespace}/${name} has no MAC in ${POD_NETWORKS_ANNOTATION}`);
   return { namespace, name, ip, mac: mac ?? '', node, hostNetwork, logicalPort: hostNetwork ? `k8s-${node}` : podLogicalPort(namespace, name) };
 }
@@ -322,12 +360,7 @@ export async function resolveService(
   dstPort: number | undefined,
 ): Promise<OvnServiceTarget> {
   const svc = await kube.requireService(namespace, name);
-  const ips = svc.spec?.clusterIPs ?? (svc.spec?.clusterIP ? [svc.spec.clusterIP] : []);
-  const clusterIp = ips.find((ip) => ip !== 'None' && (family === 'ip6' ? ip.includes(':') : !ip.includes(':')));
-  if (!clusterIp) {
-    const what = ips.includes('None') ? 'is headless (no ClusterIP)' : `has no ${family === 'ip6' ? 'IPv6' : 'IPv4'} ClusterIP`;
-    throw new InvalidArgumentError('service', `service ${namespace}/${name} ${what}`);
-  }
+  const clusterIp = requireServiceAddress(svc, family);
   const proto = protocol.toUpperCase();
   const ports = (svc.spec?.ports ?? []).filter((p) => (p.protocol ?? 'TCP') === proto);
   const listed = (svc.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? 'TCP'}`).join(', ') || 'none';
@@ -365,7 +398,7 @@ async function backendsFor(
     for (const ep of slice.endpoints ?? []) {
       for (const ip of ep.addresses ?? []) {
         backends.push({
-          ip,
+          ip: requireIp(ip, { kind: 'endpointslice', namespace, name: slice.metadata?.name ?? `(of service ${service})`, field: 'endpoints[].addresses' }),
           ...(portNumber !== undefined ? { port: portNumber } : {}),
           ready: ep.conditions?.ready !== false,
           ...(ep.targetRef?.kind === 'Pod' && ep.targetRef.name ? { pod: { namespace: ep.targetRef.namespace ?? namespace, name: ep.targetRef.name } } : {}),

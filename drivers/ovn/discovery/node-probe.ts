@@ -1,4 +1,36 @@
+import { isIpAddress, isMacAddress, isOfport, isOvnName } from '../../../core/cluster-values.js';
+import { CniTraceError, quoteValue } from '../../../core/errors.js';
 import { CONTAINER_PATHS, INTEGRATION_BRIDGE, rtosPort, rtotsPort } from '../ovn-k-names.js';
+
+/**
+ * A node probe printed something the driver cannot use: not the JSON tables ovs-vsctl/ovn-sbctl
+ * print, or a value (MAC, interface name, ofport, tunnel address) that is not what OVS stores.
+ * Such values would be spliced into ovn-trace/ofproto/trace expressions, so the trace stops.
+ */
+export class NodeProbeError extends CniTraceError {
+  readonly node: string;
+
+  constructor(node: string, problem: string) {
+    super(
+      'NODE_PROBE_MALFORMED',
+      `node ${node}: the node probe's answer cannot be used (${problem}); run "ovs-vsctl list Interface" and ` +
+        `"ovn-sbctl find Port_Binding type=patch" in that node's ovnkube-node pod to see what they print, and check that its OVN/OVS containers are healthy`,
+      3,
+    );
+    this.node = node;
+  }
+}
+
+/** Output of ovs-vsctl/ovn-sbctl `--format=json` that is not their JSON table. */
+export class OvsdbOutputError extends CniTraceError {
+  /** What is wrong, in words. */
+  readonly problem: string;
+
+  constructor(problem: string) {
+    super('OVSDB_OUTPUT_MALFORMED', `an OVSDB tool printed something that is not its --format=json table (${problem}); run the command by hand to see its output`, 3);
+    this.problem = problem;
+  }
+}
 
 /**
  * One exec per node collects everything the driver needs from that node: the router MACs from
@@ -111,17 +143,35 @@ export function splitProbeSections(text: string): Map<string, { output: string; 
 function ovsdbValue(cell: unknown): unknown {
   if (Array.isArray(cell) && cell.length === 2 && typeof cell[0] === 'string') {
     const [kind, value] = cell as [string, unknown];
-    if (kind === 'map') return Object.fromEntries((value as Array<[unknown, unknown]>).map(([k, v]) => [String(ovsdbValue(k)), ovsdbValue(v)]));
-    if (kind === 'set') return (value as unknown[]).map(ovsdbValue);
+    if (kind === 'map') {
+      if (!Array.isArray(value) || !value.every((p) => Array.isArray(p) && p.length === 2)) throw new OvsdbOutputError(`a map is not a list of pairs: ${quoteValue(cell)}`);
+      return Object.fromEntries((value as Array<[unknown, unknown]>).map(([k, v]) => [String(ovsdbValue(k)), ovsdbValue(v)]));
+    }
+    if (kind === 'set') {
+      if (!Array.isArray(value)) throw new OvsdbOutputError(`a set is not a list: ${quoteValue(cell)}`);
+      return value.map(ovsdbValue);
+    }
     if (kind === 'uuid' || kind === 'named-uuid') return value;
   }
   return cell;
 }
 
-/** Parses `--format=json` output of ovs-vsctl/ovn-sbctl into rows keyed by heading. */
+/** Parses `--format=json` output of ovs-vsctl/ovn-sbctl into rows keyed by heading; an {@link OvsdbOutputError} otherwise. */
 export function parseOvsdbJsonTable(text: string): Array<Record<string, unknown>> {
-  const parsed = JSON.parse(text) as { headings: string[]; data: unknown[][] };
-  return parsed.data.map((row) => Object.fromEntries(parsed.headings.map((h, i) => [h, ovsdbValue(row[i])])));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new OvsdbOutputError(`not JSON: ${(err as Error).message}`);
+  }
+  const table = parsed as { headings?: unknown; data?: unknown } | null;
+  if (!table || typeof table !== 'object' || !Array.isArray(table.headings) || !Array.isArray(table.data)) throw new OvsdbOutputError('no "headings" and "data" arrays');
+  const headings = table.headings as unknown[];
+  if (!headings.every((h) => typeof h === 'string')) throw new OvsdbOutputError('a heading is not a string');
+  return (table.data as unknown[]).map((row) => {
+    if (!Array.isArray(row)) throw new OvsdbOutputError(`a row is not an array: ${quoteValue(row)}`);
+    return Object.fromEntries((headings as string[]).map((h, i) => [h, ovsdbValue(row[i])]));
+  });
 }
 
 /** A scalar column that may be an empty set (`["set", []]`) when unset. */
@@ -134,6 +184,27 @@ function scalar(v: unknown): unknown {
  * the ovn-detrace check ({@link NODE_PROBE_SCRIPT_FAST}).
  */
 export function parseNodeProbe(node: string, text: string, options: { detraceChecked?: boolean } = {}): NodeProbe {
+  try {
+    return parseProbeSections(node, text, options);
+  } catch (err) {
+    if (err instanceof OvsdbOutputError) throw new NodeProbeError(node, `an OVSDB table is malformed: ${err.problem}`);
+    throw err;
+  }
+}
+
+/** A map column as string → string (OVS maps are string-valued here), else a NodeProbeError. */
+function stringMap(node: string, iface: string, column: string, v: unknown): Record<string, string> {
+  if (v === undefined) return {};
+  if (!v || typeof v !== 'object' || Array.isArray(v)) throw new NodeProbeError(node, `interface ${quoteValue(iface)} has ${column} ${quoteValue(v)}, not a map`);
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof x !== 'string') throw new NodeProbeError(node, `interface ${quoteValue(iface)} has ${column}:${k} = ${quoteValue(x)}, not a string`);
+    out[k] = x;
+  }
+  return out;
+}
+
+function parseProbeSections(node: string, text: string, options: { detraceChecked?: boolean }): NodeProbe {
   const sections = splitProbeSections(text);
   const errors: string[] = [];
   const probe: NodeProbe = { interfaces: [], localnetPorts: [], ovnTraceAvailable: false, errors, detraceChecked: options.detraceChecked !== false };
@@ -148,8 +219,12 @@ export function parseNodeProbe(node: string, text: string, options: { detraceChe
       const macs = row.mac;
       const first = String(Array.isArray(macs) ? (macs[0] ?? '') : (macs ?? '')).split(/\s+/)[0];
       if (!first) continue;
-      if (row.logical_port === rtosPort(node)) probe.rtosMac = first;
-      if (row.logical_port === rtotsPort(node)) probe.rtotsMac = first;
+      const mine = row.logical_port === rtosPort(node) ? 'rtos' : row.logical_port === rtotsPort(node) ? 'rtots' : undefined;
+      // Only this node's router ports reach a microflow; other rows (peers are "router") are not read.
+      if (!mine) continue;
+      if (!isMacAddress(first)) throw new NodeProbeError(node, `Port_Binding ${quoteValue(row.logical_port)} has mac ${quoteValue(macs)}, whose first word is not a MAC address`);
+      if (mine === 'rtos') probe.rtosMac = first;
+      else probe.rtotsMac = first;
     }
   }
 
@@ -171,15 +246,29 @@ export function parseNodeProbe(node: string, text: string, options: { detraceChe
   else if (ifaces.rc !== 0) errors.push(`ovs-vsctl failed: ${ifaces.output.trim()}`);
   else {
     for (const row of parseOvsdbJsonTable(ifaces.output)) {
+      const name = row.name;
+      if (!isOvnName(name)) throw new NodeProbeError(node, `an OVS interface is named ${quoteValue(name)}, which cannot be used in an ofproto/trace flow`);
       const ofport = scalar(row.ofport);
+      // -1 (or an empty set) is OVS's "no OpenFlow port yet"; anything else must be a port number.
+      if (ofport !== undefined && ofport !== -1 && !isOfport(ofport)) throw new NodeProbeError(node, `interface ${quoteValue(name)} has ofport ${quoteValue(ofport)}, not an OpenFlow port number`);
       const mac = scalar(row.mac_in_use);
+      if (mac !== undefined && mac !== '' && !isMacAddress(mac)) throw new NodeProbeError(node, `interface ${quoteValue(name)} has mac_in_use ${quoteValue(mac)}, not a MAC address`);
+      const externalIds = stringMap(node, name, 'external_ids', row.external_ids);
+      const opts = stringMap(node, name, 'options', row.options);
+      const attached = externalIds['attached-mac'];
+      if (attached !== undefined && !isMacAddress(attached)) throw new NodeProbeError(node, `interface ${quoteValue(name)} has external_ids:attached-mac ${quoteValue(attached)}, not a MAC address`);
+      const iface = externalIds['iface-id'];
+      if (iface !== undefined && !isOvnName(iface)) throw new NodeProbeError(node, `interface ${quoteValue(name)} has external_ids:iface-id ${quoteValue(iface)}, not a logical port name`);
+      const remote = opts.remote_ip;
+      if (remote !== undefined && remote !== 'flow' && !isIpAddress(remote)) throw new NodeProbeError(node, `interface ${quoteValue(name)} has options:remote_ip ${quoteValue(remote)}, not an IP address`);
+      const type = scalar(row.type);
       probe.interfaces.push({
-        name: String(row.name),
+        name,
         ...(typeof ofport === 'number' && ofport >= 0 ? { ofport } : {}),
-        type: String(row.type ?? ''),
-        externalIds: (row.external_ids as Record<string, string>) ?? {},
-        options: (row.options as Record<string, string>) ?? {},
-        ...(typeof mac === 'string' ? { macInUse: mac } : {}),
+        type: typeof type === 'string' ? type : '',
+        externalIds,
+        options: opts,
+        ...(typeof mac === 'string' && mac !== '' ? { macInUse: mac } : {}),
       });
     }
   }

@@ -111,10 +111,13 @@ test('timeout: a live trace nothing matches ends inconclusive with the reason', 
   assert.match(r.lines.at(-1)!, /^Verdict: inconclusive — Traceflow any-to-backend-web-\S+ (failed with "Traceflow timeout" after 1s|did not finish within 1s)/);
 });
 
-test('webhook rejection exits 2 with Antrea\'s message; a user who may not create Traceflows exits 3', async () => {
+test('a missing source pod exits 2 before any Traceflow is created; a user who may not create Traceflows exits 3', async () => {
+  // Issue 13: refused before any request that writes. This used to reach the create and exit 2
+  // with the webhook's denial ("requested source Pod frontend/nosuch not found").
   const denied = await cli(['-S', 'frontend/nosuch', '-D', 'backend/web']);
   assert.is(denied.code, 2, denied.stderr);
-  assert.match(denied.stderr, /admission webhook "traceflowvalidator\.antrea\.io" denied the request: requested source Pod frontend\/nosuch not found/);
+  assert.match(denied.stderr, /pod frontend\/nosuch not found/);
+  assert.not.match(denied.stderr, /admission webhook/);
   const forbidden = await cli(['-S', 'frontend/client', '-D', 'backend/web'], lab!.restrictedKubeconfigPath!);
   assert.is(forbidden.code, 3);
   assert.match(forbidden.stderr, /permission denied: cannot create traceflows\.crd\.antrea\.io/);
