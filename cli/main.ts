@@ -33,8 +33,28 @@ export function resultIsSuccess(result: TraceResult): boolean {
 }
 
 function version(): string {
+  // dist/cli/main.js → the package root, in the repository and in an installed package alike.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/**
+ * `--version`: the package version, the Node.js running it, and the drivers registered in the
+ * container with what each drives (built-in drivers ship in this package, so their version is
+ * the package's), so a bug report says everything that decides the answer.
+ */
+async function versionText(drivers: DependencyContainer | (() => Promise<DependencyContainer>)): Promise<string> {
+  const container = typeof drivers === 'function' ? await drivers() : drivers;
+  const { TRACE_DRIVER } = await import('../core/driver.js');
+  const list = container.isRegistered(TRACE_DRIVER, true) ? container.resolveAll(TRACE_DRIVER) : [];
+  const pkgVersion = version();
+  const width = Math.max(0, ...list.map((d) => d.id.length));
+  const lines = [`cni-trace ${pkgVersion}`, `node ${process.version} (${process.platform} ${process.arch})`, list.length > 0 ? 'drivers:' : 'drivers: none registered'];
+  for (const d of list) {
+    const aliases = d.aliases && d.aliases.length > 0 ? ` (--cni ${[d.id, ...d.aliases].join('|')})` : ` (--cni ${d.id})`;
+    lines.push(`  ${d.id.padEnd(width)}  ${pkgVersion}  ${d.description}${aliases}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -109,7 +129,7 @@ export async function runCli(
       return EXIT.delivered;
     }
     if (flags.version === true) {
-      io.stdout(`cni-trace ${version()}\n`);
+      io.stdout(await versionText(drivers));
       return EXIT.delivered;
     }
     inv = invocationFromFlags(flags, io.env, io.isTty);
