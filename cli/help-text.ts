@@ -44,6 +44,8 @@ export function helpText(program = 'cni-trace'): string {
     '            1 not delivered (dropped, rejected, a failed leg, inconclusive; with --all-backends: any backend);',
     '            2 bad usage or input; 3 runtime error (cluster unreachable, forbidden, tool missing, timeout);',
     '            130 interrupted (resources the trace created are deleted first).',
+    '            With -o json|yaml a failure prints a TraceError document on stdout (code, message,',
+    '            exitCode); with -o junit a suite with an <error> test case.',
   );
   return lines.join('\n') + '\n';
 }

@@ -7,7 +7,9 @@ import type { KubeClient } from '../core/kube/kube-client.js';
 import type { TraceRequest, TraceResult } from '../core/model.js';
 import { validateTraceRequest } from '../core/validate-request.js';
 import { isSuccess } from '../core/verdict.js';
+import type { PartialTraceResult } from '../formatters/error-formatter.js';
 import { parseCliArgs } from './argv-parser.js';
+import { requestedOutput, type RequestedOutput } from './requested-output.js';
 import { helpText } from './help-text.js';
 import { invocationFromFlags, type CliInvocation } from './request-from-flags.js';
 
@@ -31,8 +33,28 @@ export function resultIsSuccess(result: TraceResult): boolean {
 }
 
 function version(): string {
+  // dist/cli/main.js → the package root, in the repository and in an installed package alike.
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
+}
+
+/**
+ * `--version`: the package version, the Node.js running it, and the drivers registered in the
+ * container with what each drives (built-in drivers ship in this package, so their version is
+ * the package's), so a bug report says everything that decides the answer.
+ */
+async function versionText(drivers: DependencyContainer | (() => Promise<DependencyContainer>)): Promise<string> {
+  const container = typeof drivers === 'function' ? await drivers() : drivers;
+  const { TRACE_DRIVER } = await import('../core/driver.js');
+  const list = container.isRegistered(TRACE_DRIVER, true) ? container.resolveAll(TRACE_DRIVER) : [];
+  const pkgVersion = version();
+  const width = Math.max(0, ...list.map((d) => d.id.length));
+  const lines = [`cni-trace ${pkgVersion}`, `node ${process.version} (${process.platform} ${process.arch})`, list.length > 0 ? 'drivers:' : 'drivers: none registered'];
+  for (const d of list) {
+    const aliases = d.aliases && d.aliases.length > 0 ? ` (--cni ${[d.id, ...d.aliases].join('|')})` : ` (--cni ${d.id})`;
+    lines.push(`  ${d.id.padEnd(width)}  ${pkgVersion}  ${d.description}${aliases}`);
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /**
@@ -50,6 +72,43 @@ async function resolveAmbiguousDestination(inv: CliInvocation, kube: KubeClient)
   return { ...inv.request, destination: { kind: 'service', namespace, name } };
 }
 
+/** A failure of the whole run, before it is written (see {@link reportFailure}). */
+interface RunFailure {
+  code: string;
+  message: string;
+  exitCode: number;
+  /** The human line(s) for stderr. */
+  stderr: string;
+}
+
+/**
+ * The one place every failure of the CLI goes through (bad usage, runtime error, interrupt): the
+ * human message on stderr and, when a machine format was asked for, the error document on stdout,
+ * so a script or CI job never reads an empty report. Returns the exit code.
+ */
+async function reportFailure(io: CliIo, output: RequestedOutput, failure: RunFailure, partial?: PartialTraceResult): Promise<number> {
+  io.stderr(failure.stderr);
+  if (output !== 'text') {
+    // Loaded only here: a text-mode usage error stays as fast as before.
+    const { formatTraceError, traceErrorReport } = await import('../formatters/error-formatter.js');
+    io.stdout(formatTraceError(traceErrorReport(failure, partial), output));
+  }
+  return failure.exitCode;
+}
+
+/** A runtime failure (exit 3, or the error's own exit code) as the CLI reports it. */
+function runtimeFailure(err: unknown): RunFailure {
+  const e = toCniTraceError(err);
+  const known = e instanceof CniTraceError && e.code !== 'INTERNAL';
+  return { code: e.code, message: e.message, exitCode: e.exitCode, stderr: `cni-trace: ${known ? `${e.message} [${e.code}]` : `internal error: ${e.message}`}\n` };
+}
+
+/** The interrupt (Ctrl-C, SIGTERM) as the CLI reports it: exit 130. */
+function interruptFailure(cleanedUp: boolean | undefined): RunFailure {
+  const message = `interrupted${cleanedUp === undefined ? '' : cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}`;
+  return { code: 'INTERRUPTED', message, exitCode: EXIT.interrupted, stderr: `cni-trace: ${message}\n` };
+}
+
 /**
  * Runs the `cni-trace` command line and returns the exit code. Drivers come from the given
  * tsyringe container, or from a factory called only once the arguments are valid (so `--help`
@@ -61,6 +120,8 @@ export async function runCli(
   drivers: DependencyContainer | (() => Promise<DependencyContainer>),
 ): Promise<number> {
   let inv: CliInvocation;
+  // Known before the flags are valid, so a usage error is also reported in the asked-for format.
+  let output: RequestedOutput = requestedOutput(argv);
   try {
     const flags = parseCliArgs(argv);
     if (flags.help === true) {
@@ -68,16 +129,17 @@ export async function runCli(
       return EXIT.delivered;
     }
     if (flags.version === true) {
-      io.stdout(`cni-trace ${version()}\n`);
+      io.stdout(await versionText(drivers));
       return EXIT.delivered;
     }
     inv = invocationFromFlags(flags, io.env, io.isTty);
+    output = inv.output;
     // A provisional --traceflow request is validated once rebuilt from the Traceflow (by the tracer).
     if (!inv.existingTraceflow) validateTraceRequest(inv.request);
   } catch (err) {
     const e = toCniTraceError(err);
-    io.stderr(`cni-trace: ${e.message}\nRun "cni-trace --help" for usage.\n`);
-    return e instanceof InvalidArgumentError ? EXIT.usage : e.exitCode;
+    const exitCode = e instanceof InvalidArgumentError ? EXIT.usage : e.exitCode;
+    return reportFailure(io, output, { code: e.code, message: e.message, exitCode, stderr: `cni-trace: ${e.message}\nRun "cni-trace --help" for usage.\n` });
   }
 
   // Heavy modules load only now: `--help` and usage errors stay fast.
@@ -88,7 +150,6 @@ export async function runCli(
     import('../core/kube/kube-client.js'),
     import('../core/kube/kube-config-loader.js'),
   ]);
-  const container = typeof drivers === 'function' ? await drivers() : drivers;
   const tracker = new CleanupTracker();
   let interrupted = false;
   let cancel: (() => void) | undefined;
@@ -96,8 +157,11 @@ export async function runCli(
     interrupted = true;
     cancel?.();
   });
+  // What the trace established before a failure, for the error document's partialResult.
+  const partial: PartialTraceResult = { request: inv.request, legs: [], warnings: [] };
 
   try {
+    const container = typeof drivers === 'function' ? await drivers() : drivers;
     const kube = inv.ambiguousDestination || inv.existingTraceflow ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
     const request = !kube
       ? inv.request
@@ -114,6 +178,7 @@ export async function runCli(
         cleanup: tracker,
       }).subscribe({
         next: (event: TraceEvent) => {
+          collectPartial(partial, event);
           if (renderer) {
             for (const line of renderer.push(event)) io.stdout(`${line}\n`);
           } else if (event.type === 'log' && event.level <= inv.logLevel) {
@@ -135,23 +200,36 @@ export async function runCli(
 
     const cleanedUp = await tracker.settled(15_000);
     for (const err of tracker.errors()) io.stderr(`cni-trace: warning: clean-up failed: ${(err as Error).message ?? String(err)}\n`);
-    if (interrupted || !result) {
-      io.stderr(`cni-trace: interrupted${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}\n`);
-      return EXIT.interrupted;
-    }
+    if (interrupted || !result) return await reportFailure(io, output, interruptFailure(cleanedUp), partial);
     if (inv.antctl && (inv.output === 'yaml' || inv.output === 'json')) io.stdout(formatters.formatAntctl(result, inv.output));
     else if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
     return resultIsSuccess(result) ? EXIT.delivered : EXIT.notDelivered;
   } catch (err) {
     await tracker.settled(15_000);
-    if (interrupted) {
-      io.stderr('cni-trace: interrupted\n');
-      return EXIT.interrupted;
-    }
-    const e = toCniTraceError(err);
-    io.stderr(`cni-trace: ${e instanceof CniTraceError && e.code !== 'INTERNAL' ? `${e.message} [${e.code}]` : `internal error: ${e.message}`}\n`);
-    return e.exitCode;
+    return await reportFailure(io, output, interrupted ? interruptFailure(undefined) : runtimeFailure(err), partial);
   } finally {
     removeInterrupt?.();
+  }
+}
+
+/** Adds what one event tells about the trace to the partial result. */
+function collectPartial(partial: PartialTraceResult, event: TraceEvent): void {
+  switch (event.type) {
+    case 'started':
+      partial.request = event.request;
+      break;
+    case 'resolved':
+      partial.cni = event.cni;
+      if (event.source) partial.source = event.source;
+      if (event.destination) partial.destination = event.destination;
+      break;
+    case 'leg-finished':
+      partial.legs.push(event.leg);
+      break;
+    case 'log':
+      if (event.warning) partial.warnings.push(event.message);
+      break;
+    default:
+      break;
   }
 }

@@ -14,6 +14,16 @@ export { TextStreamRenderer, renderTextStream } from './text-stream.js';
 export { formatJson } from './json-formatter.js';
 export { formatYaml } from './yaml-formatter.js';
 export { formatJunit } from './junit-formatter.js';
+export {
+  CNI_TRACE_API_VERSION,
+  formatTraceError,
+  formatTraceErrorJson,
+  formatTraceErrorJunit,
+  formatTraceErrorYaml,
+  traceErrorReport,
+  type PartialTraceResult,
+  type TraceErrorReport,
+} from './error-formatter.js';
 export { formatAntctl, antctlResponse, AntctlOutputError } from './antctl-formatter.js';
 export { dropSummary, legSentence, policyLabel, toolLabel, traceTitle, verdictDetail } from './describe.js';
 export { stripAnsi } from './ansi.js';

@@ -1,11 +1,16 @@
 /**
- * Authentication (bearer tokens) and a deny-list RBAC emulation for the lab API server. Every user
- * may do everything except what their deny rules name, which is enough to reproduce the permission
- * failures cni-trace must report (e.g. no `create pods/exec`).
+ * Authentication (bearer tokens), impersonation and authorization for the lab API server. Two
+ * authorizers: a user with a token and `authorizer: 'deny-list'` (the default: `admin`,
+ * `restricted`) may do everything except what their deny rules name, which is enough to
+ * reproduce one missing permission (e.g. no `create pods/exec`); any other user — one with
+ * `authorizer: 'rbac'`, or a name impersonated with `Impersonate-User` (kubectl `--as`, a
+ * kubeconfig's `as:`) — gets exactly what the Roles, ClusterRoles and bindings in the store grant
+ * ({@link rbacAllows}).
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { AuthorizationAttributes } from './api-errors.js';
 import { forbidden, unauthorized } from './api-errors.js';
+import { rbacAllows, type RbacObjects } from './rbac-authorizer.js';
 
 /** A lab user. */
 export interface LabUser {
@@ -13,6 +18,8 @@ export interface LabUser {
   token: string;
   /** Deny rules, `<verb> <resource>[/<subresource>]`, resource optionally `plural.group`; `*` matches any. */
   denies?: string[];
+  /** `deny-list` (default): allowed all but `denies`; `rbac`: allowed what RBAC objects grant. */
+  authorizer?: 'deny-list' | 'rbac';
 }
 
 /** A parsed deny rule. */
@@ -56,8 +63,21 @@ function ruleMatches(rule: DenyRule, a: AuthorizationAttributes): boolean {
 export class AccessControl {
   private readonly users: Array<LabUser & { rules: DenyRule[] }>;
 
-  constructor(users: LabUser[]) {
+  /** `rbac`: reads the RBAC objects at request time (without it, RBAC users are denied everything). */
+  constructor(users: LabUser[], private readonly rbac?: () => RbacObjects) {
     this.users = users.map((u) => ({ ...u, rules: (u.denies ?? []).map(parseDenyRule) }));
+  }
+
+  /**
+   * The user a request acts as: the authenticated one, or the one it impersonates
+   * (`Impersonate-User`), which needs `impersonate` on `users` with that name, as in Kubernetes.
+   */
+  impersonate(user: string, headers: Record<string, string | string[] | undefined>): string {
+    const raw = headers['impersonate-user'];
+    const target = Array.isArray(raw) ? raw[0] : raw;
+    if (target === undefined || target === '') return user;
+    this.authorize({ user, verb: 'impersonate', group: '', resource: 'users', name: target });
+    return target;
   }
 
   /** The user of an `Authorization: Bearer <token>` header; throws 401 otherwise. */
@@ -75,7 +95,7 @@ export class AccessControl {
   /** Whether the attributes are allowed. */
   allows(a: AuthorizationAttributes): boolean {
     const user = this.users.find((u) => u.name === a.user);
-    if (!user) return false;
+    if (!user || user.authorizer === 'rbac') return this.rbac ? rbacAllows(this.rbac(), a) : false;
     return !user.rules.some((r) => ruleMatches(r, a));
   }
 

@@ -1,7 +1,7 @@
 /**
  * `SelfSubjectAccessReview` (`kubectl auth can-i`, and permission preflights in clients): answers
  * whether the calling user may do what the review's `spec.resourceAttributes` describe, from the
- * same deny rules that guard real requests.
+ * same authorizer (deny rules or RBAC) that guards real requests.
  */
 import type { AccessControl } from './access-control.js';
 import { badRequest } from './api-errors.js';
@@ -41,6 +41,6 @@ export function reviewSelfAccess(access: AccessControl, user: string, body: unkn
     apiVersion: 'authorization.k8s.io/v1',
     metadata: { creationTimestamp: null },
     spec,
-    status: allowed ? { allowed: true, reason: `lab: user "${user}" has no deny rule for this request` } : { allowed: false },
+    status: allowed ? { allowed: true, reason: `lab: allowed for user "${user}" (no deny rule, or granted by RBAC)` } : { allowed: false },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The lab's Kubernetes API server: a real HTTP(S) server on 127.0.0.1 that `@kubernetes/client-node`
  * and kubectl talk to through a kubeconfig. It serves discovery, REST verbs and watches on an
- * in-memory store, emulates bearer-token authentication and a deny-list RBAC, and runs `pods/exec`
+ * in-memory store, emulates bearer-token authentication, impersonation, a deny-list authorizer and
+ * Kubernetes RBAC (Roles, ClusterRoles and bindings in the store), and runs `pods/exec`
  * over WebSocket as real local processes chosen by an {@link ExecResolver}.
  */
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -28,6 +29,8 @@ import { ObjectStore } from './object-store.js';
 import { ResourceRegistry, builtinResources } from './resource-registry.js';
 import { handleRest, parseBody } from './rest-handlers.js';
 import { reviewSelfAccess } from './access-review.js';
+import { decodeSelfSubjectAccessReview, isKubeProtobuf } from './access-review-protobuf.js';
+import { RBAC_GROUP, type RbacObjects } from './rbac-authorizer.js';
 import { generateServingCertificate } from './tls-certificate.js';
 import { streamWatch } from './watch-stream.js';
 
@@ -93,7 +96,7 @@ export class KubeApiServerStateError extends Error {
 
 /** The apiserver's request body limit (3 MiB). */
 const MAX_BODY = 3 * 1024 * 1024;
-const BUILTIN_GROUPS = new Set(['', 'apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io', 'authorization.k8s.io']);
+const BUILTIN_GROUPS = new Set(['', 'apps', 'discovery.k8s.io', 'networking.k8s.io', 'apiextensions.k8s.io', 'authorization.k8s.io', RBAC_GROUP]);
 
 /** The lab API server. */
 export class KubeApiServer {
@@ -120,10 +123,19 @@ export class KubeApiServer {
       { name: 'admin', token: randomBytes(24).toString('hex') },
       { name: 'restricted', token: randomBytes(24).toString('hex'), denies: options.restrictedUserDenies ?? ['create pods/exec'] },
     ];
-    this.access = new AccessControl(this.users);
+    this.access = new AccessControl(this.users, () => this.rbacObjects());
     this.wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => negotiateExecProtocol(protocols) ?? false });
     if (options.objects) this.store.seed(options.objects);
     for (const def of options.resources ?? []) this.registerResource(def);
+  }
+
+  /** The RBAC objects now in the store (read on every authorization of an RBAC user). */
+  private rbacObjects(): RbacObjects {
+    const list = (plural: string) => {
+      const res = this.registry.lookup(RBAC_GROUP, 'v1', plural);
+      return res ? this.store.list(res).items : [];
+    };
+    return { roles: list('roles'), clusterRoles: list('clusterroles'), roleBindings: list('rolebindings'), clusterRoleBindings: list('clusterrolebindings') };
   }
 
   /** URL and CA once started. */
@@ -233,7 +245,7 @@ export class KubeApiServer {
       const path = url.pathname.replace(/\/+$/, '') || '/';
       if (path === '/healthz' || path === '/livez' || path === '/readyz') return send(200, 'ok', 'text/plain; charset=utf-8');
       if (path === '/version') return send(200, versionInfo(this.options.kubernetesVersion ?? 'v1.35.0'));
-      rec.user = this.access.authenticate(req.headers.authorization);
+      rec.user = this.access.impersonate(this.access.authenticate(req.headers.authorization), req.headers);
       const target = parseApiPath(path, this.registry);
       if (!target) throw pathNotFound();
       if (target.type !== 'resource') {
@@ -263,7 +275,9 @@ export class KubeApiServer {
       const contentType = (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
       if (target.resource.group === 'authorization.k8s.io' && target.resource.plural === 'selfsubjectaccessreviews') {
         if (verb !== 'create') throw methodNotSupported({ group: target.resource.group, resource: target.resource.plural }, verb);
-        send(201, reviewSelfAccess(this.access, rec.user, parseBody(body, contentType)));
+        // kubectl's typed client (`kubectl auth can-i`) sends the review as protobuf.
+        const review = isKubeProtobuf(body, contentType) ? decodeSelfSubjectAccessReview(body) : parseBody(body, contentType);
+        send(201, reviewSelfAccess(this.access, rec.user, review));
       } else {
         const out = handleRest(this.store, { target, verb, query: url.searchParams, body, contentType, user: rec.user });
         send(out.status, out.body);
@@ -332,7 +346,7 @@ export class KubeApiServer {
       this.record(rec);
     };
     try {
-      rec.user = this.access.authenticate(req.headers.authorization);
+      rec.user = this.access.impersonate(this.access.authenticate(req.headers.authorization), req.headers);
       const target = parseApiPath(url.pathname, this.registry);
       if (!target || target.type !== 'resource' || target.subresource !== 'exec' || (method !== 'GET' && method !== 'POST')) {
         throw badRequest('only pods/exec accepts connection upgrades on the lab API server');

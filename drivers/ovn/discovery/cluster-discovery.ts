@@ -225,6 +225,14 @@ export function ovnNodeFromObjects(node: string, nodeObj: V1Node, pod: V1Pod, ov
     current: annotations['k8s.ovn.org/node-gateway-router-lrp-ifaddrs'],
     legacy: annotations['k8s.ovn.org/node-gateway-router-lrp-ifaddr'],
   });
+  if (gateway) {
+    // The gateway's values reach microflows of the NodePort and egress legs.
+    const gwOrigin = origin(`annotation ${GATEWAY_CONFIG_ANNOTATION}`);
+    if (gateway.mac !== undefined) requireMac(gateway.mac, gwOrigin);
+    if (gateway.localnetPort !== undefined) requireOvnName(gateway.localnetPort, gwOrigin);
+    for (const ip of [...gateway.ips, ...gateway.nextHops]) requireIp(ip, gwOrigin);
+    for (const ip of gateway.joinIps) requireIp(ip, origin('annotation k8s.ovn.org/node-gateway-router-lrp-ifaddrs'));
+  }
   return {
     name: node,
     zone,
