@@ -187,6 +187,7 @@ const ANTREA_KINDS: TraceKind[] = [
   { name: 'pod -> pod with OVS flow detail', args: ['-S', 'frontend/client', '-D', 'backend/web', '-f', 'tcp,tcp_dst=8080', '--loglevel', '2'], code: 0 },
   { name: 'pod -> pod', args: ['-S', 'frontend/client', '-D', 'backend/web', '-f', 'tcp,tcp_dst=8080'], code: 0 },
   { name: 'pod -> Service', args: ['--src', 'client', '--src-namespace', 'frontend', '--service', 'web', '--dst-namespace', 'backend', '--tcp', '--dst-port', '80'], code: 0 },
+  { name: 'pod -> Service, every backend', args: ['--src', 'client', '--src-namespace', 'frontend', '--service', 'web', '--dst-namespace', 'backend', '--tcp', '--dst-port', '80', '--all-backends'], code: 0 },
   { name: 'live traffic, dropped only', args: ['-S', 'frontend/client', '-D', 'backend/db', '-L', '--dropped-only', '-f', 'tcp,tcp_dst=5432', '-t', '30'], code: 1 },
 ];
 
@@ -214,7 +215,7 @@ test('Antrea: deploy/rbac/antrea.yaml and traceflow-viewer.yaml are enough, and 
     await assertAllKindsRun(asUser, ANTREA_KINDS);
     const optional = (doc: RbacDoc, rule: V1PolicyRule) => doc.kind === 'Role' || rule.resources!.includes('networkpolicies');
     const checked = await assertEachRuleNeeded(admin, asUser, rbacDocs('antrea.yaml'), ANTREA_KINDS, optional);
-    assert.is(checked, 5, 'four ClusterRole rules and the OVS-detail Role');
+    assert.is(checked, 6, 'five ClusterRole rules and the OVS-detail Role');
 
     // The read-only viewer renders a Traceflow that the tracing user kept.
     const kept = await trace(asUser, { name: 'kept', args: ['-S', 'frontend/client', '-D', 'backend/web', '-f', 'tcp,tcp_dst=8080', '--keep', '-o', 'json'], code: 0 });

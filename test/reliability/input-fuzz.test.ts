@@ -247,7 +247,7 @@ test('Antrea node interface listings: a flow is built only from valid values, ev
         flows++;
         assert.ok(isMacAddress(entry.srcMac) && isMacAddress(entry.dstMac), `MACs ${entry.srcMac} ${entry.dstMac}`);
         assert.ok(typeof entry.inPort === 'number' ? isOfport(entry.inPort) : isOvnName(entry.inPort), `in_port ${entry.inPort}`);
-        assert.match(ofprotoFlow(entry, packet), /^tcp,in_port=[\w.:@-]+,dl_src=[0-9a-f:]{17},dl_dst=[0-9a-f:]{17},/i);
+        assert.match(ofprotoFlow(entry, packet), /^in_port=[\w.:@-]+,tcp,dl_src=[0-9a-f:]{17},dl_dst=[0-9a-f:]{17},/i);
       }
     });
   }
