@@ -216,8 +216,13 @@ export interface Observation {
   flow?: string;
   /** OpenFlow cookie or logical-flow uuid prefix. */
   cookie?: string;
-  /** Policy that this hop's decision belongs to. */
+  /** Policy that this hop's decision belongs to (a rule's policy). */
   policy?: PolicyRef;
+  /**
+   * On a default-deny drop: the policies that isolate the pod, none of whose rules allowed the
+   * packet (empty when the driver could not read them). No single one of them is "the" policy.
+   */
+  isolatedBy?: PolicyRef[];
   /** True on the hop where the packet was dropped or rejected. */
   terminal?: boolean;
   /** When the hop was observed (ISO 8601), when the CNI reports it. */

@@ -41,6 +41,7 @@ function explanationLines(result: TraceResult, leg: Leg): string[] {
     if (hop.cookie) at.push(`cookie ${hop.cookie}`);
     lines.push(`${hop.action} at ${hop.stage}${at.length ? ` (${at.join(', ')})` : ''}`);
     if (hop.policy) lines.push(`policy: ${policyLabel(hop.policy)}`);
+    if (hop.isolatedBy) lines.push(`default deny, isolated by: ${hop.isolatedBy.map(policyLabel).join(', ') || '(unknown)'}`);
     if (hop.flow) lines.push(`flow: ${hop.flow}`);
   }
   if (leg.drop) lines.push(`drop: ${dropSummary(leg.drop)}`);

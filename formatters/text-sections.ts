@@ -115,6 +115,7 @@ function hopFacts(obs: Observation, compact: boolean): string[] {
   if (obs.translatedSrcIp !== undefined) facts.push(`snat ${obs.translatedSrcIp}`);
   if (obs.tunnelDst !== undefined) facts.push(`tunnel ${obs.tunnelDst}`);
   if (obs.policy) facts.push(`policy ${policyLabel(obs.policy)}`);
+  if (obs.isolatedBy) facts.push(obs.isolatedBy.length ? `default deny, isolated by ${obs.isolatedBy.map(policyLabel).join(' + ')}` : 'default deny');
   if (!compact && obs.cookie) facts.push(`cookie ${obs.cookie}`);
   if (obs.timestamp) facts.push(`at ${obs.timestamp}`);
   return facts.map(sanitize);

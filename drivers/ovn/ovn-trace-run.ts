@@ -934,7 +934,7 @@ export class OvnTraceRun {
       if (res) {
         e.leg.drop = res.drop;
         if (terminal && res.drop.type === 'rule') terminal.policy = res.drop.policy;
-        if (terminal && res.drop.type === 'default-deny' && res.drop.isolatedBy[0]) terminal.policy = res.drop.isolatedBy[0];
+        if (terminal && res.drop.type === 'default-deny') terminal.isolatedBy = res.drop.isolatedBy;
         if (terminal && res.acl) terminal.detail = { ...terminal.detail, acl: res.acl };
       }
     } catch (err) {

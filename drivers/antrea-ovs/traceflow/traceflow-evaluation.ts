@@ -227,6 +227,9 @@ export function nodeReportLeg(result: TraceflowNodeResult, options: NodeReportLe
   if (v.verdict === 'dropped' || v.verdict === 'rejected') {
     const dropObs = (result.observations ?? []).find((o) => o.action === 'Dropped' || o.action === 'Rejected');
     if (dropObs) leg.drop = dropAttribution(dropObs, result.node, ctx, tf);
+    // The default rule's drop belongs to the isolating policies, not to one of them.
+    const terminal = observations.find((o) => o.terminal);
+    if (terminal && leg.drop?.type === 'default-deny' && !terminal.policy) terminal.isolatedBy = leg.drop.isolatedBy;
   }
   return leg;
 }
