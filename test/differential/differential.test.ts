@@ -97,8 +97,14 @@ test('the generated scenarios use what the issue asks for, within each flavour\'
   // several policies select one pod
   assert.ok(ovn.some((s) => s.networkPolicies!.filter((np) => Object.keys(np.spec.podSelector).length === 0 && s.networkPolicies!.some((o2) => o2 !== np && o2.namespace === np.namespace)).length > 0));
   const a = text(antrea);
-  for (const needle of ['"action":"Pass"', '"action":"Reject"', '"action":"Drop"', '"tier":"emergency"', '"ipBlock"']) assert.ok(a.includes(needle), `antrea scenarios use ${needle}`);
-  for (const absent of ['"except"', '"ipv6"', '"port":"http"', '"tier":"baseline"']) assert.not.ok(a.includes(absent), `antrea scenarios avoid ${absent} (not modelled by the Antrea lab on this branch)`);
+  for (const needle of ['"action":"Pass"', '"action":"Reject"', '"action":"Drop"', '"tier":"emergency"', '"tier":"baseline"', '"ipBlock"', '"except"', '"port":"http"', '"port":"dns"']) assert.ok(a.includes(needle), `antrea scenarios use ${needle}`);
+  assert.not.ok(a.includes('"ipv6"'), 'antrea scenarios avoid IPv6 (the Antrea lab is IPv4-only)');
+  // /32 blocks equal to pod IPs, and ANNPs with rule-level appliedTo (none in the spec)
+  assert.ok(antrea.some((s) => s.pods.some((p) => a.includes(`"cidr":"${p.ip}/32"`))), 'antrea scenarios use /32 pod blocks');
+  assert.ok(antrea.some((s) => (s.antreaNetworkPolicies ?? []).some((p) => !p.spec.appliedTo && [...(p.spec.ingress ?? []), ...(p.spec.egress ?? [])].every((r) => r.appliedTo))), 'antrea scenarios use rule-level appliedTo');
+  // a port-less or named entry beside a numbered entry of the same protocol (both flavours)
+  const besideNumbered = (xs: typeof ovn) => xs.some((s) => (s.networkPolicies ?? []).some((np) => [...(np.spec.ingress ?? []), ...(np.spec.egress ?? [])].some((r) => (r.ports ?? []).some((p) => typeof p.port !== 'number' && (r.ports ?? []).some((q) => typeof q.port === 'number' && (q.protocol ?? 'TCP') === (p.protocol ?? 'TCP'))))));
+  assert.ok(besideNumbered(ovn) && besideNumbered(antrea), 'port-less/named entries beside numbered ones');
   // ANNP priorities are unique per scenario (equal tier+priority is nondeterministic in Antrea)
   for (const s of antrea) {
     const prios = (s.antreaNetworkPolicies ?? []).map((p) => `${p.spec.tier ?? 'application'}/${p.spec.priority}`);

@@ -62,8 +62,8 @@ export interface Comparable {
 }
 
 /**
- * Checks beyond verdict and attribution, for defects being fixed on other branches (off by
- * default here so `npm test` seeds pass on this branch; the lead turns them on after merging).
+ * Checks beyond verdict and attribution (issue 12 §1.9, §1.8): on by default
+ * ({@link DEFAULT_CHECKS}); a field set to false turns one off.
  */
 export interface ExtraChecks {
   /** ovn-kubernetes: a connection allowed only because a named port is not enforced must carry a warning naming the policy (issue 12 §1.9). */
@@ -114,9 +114,12 @@ export interface DifferentialOptions {
   services?: boolean;
   /** traceAll concurrency (default 4). */
   concurrency?: number;
-  /** Extra checks (default none). */
+  /** Extra checks (default {@link DEFAULT_CHECKS}; given fields override). */
   checks?: ExtraChecks;
 }
+
+/** The checks every run makes unless told otherwise: named-port warnings (§1.9), explanation port (§1.8). */
+export const DEFAULT_CHECKS: ExtraChecks = { namedPortWarnings: true, explanationPort: true };
 
 const PROFILES: Record<FuzzFlavour, CniPolicyProfile> = { ovn: OVN_KUBERNETES_PROFILE, antrea: ANTREA_PROFILE };
 
@@ -327,7 +330,7 @@ export async function runScenario(flavour: FuzzFlavour, seed: number, options: D
           const cls = e.drop ? `${e.verdict}:${e.drop.type}` : e.verdict;
           expectedClasses[cls] = (expectedClasses[cls] ?? 0) + 1;
         },
-        options.checks,
+        { ...DEFAULT_CHECKS, ...options.checks },
       );
       if (!m) return;
       const expectedOn = (c: OracleAntreaCluster, profile?: CniPolicyProfile): Comparable | undefined => {
