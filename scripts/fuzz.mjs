@@ -94,7 +94,11 @@ for (const flavour of flavours) {
     }
   }
   const byKind = {};
-  for (const m of mismatches) byKind[m.known ?? 'untriaged'] = (byKind[m.known ?? 'untriaged'] ?? 0) + 1;
+  // Mismatches grouped by expected → actual verdict (every one is to be triaged: nothing is tolerated).
+  for (const m of mismatches) {
+    const k = `${m.expected.drop ? `${m.expected.verdict}:${m.expected.drop.type}` : m.expected.verdict} -> ${m.actual.drop ? `${m.actual.verdict}:${m.actual.drop.type}` : m.actual.verdict}`;
+    byKind[k] = (byKind[k] ?? 0) + 1;
+  }
   const seedsWith = [...new Set(mismatches.map((m) => m.seed))];
   console.log(`\n${flavour}: ${scenarios} scenarios, ${probes} probes over ${pairs} pod/Service pairs in ${((Date.now() - tf) / 1000).toFixed(1)} s; expected ${JSON.stringify(classes)}`);
   console.log(`${flavour}: ${mismatches.length} mismatches in ${seedsWith.length} seeds ${seedsWith.length ? `(${seedsWith.join(', ')}; scenarios in ${outDir})` : ''} ${JSON.stringify(byKind)}; ${errors.length} errors${errors.length ? ` (seeds ${errors.map((e) => e.seed).join(', ')})` : ''}\n`);
