@@ -20,8 +20,8 @@ const { values } = parseArgs({
     flavour: { type: 'string' },
     concurrency: { type: 'string', default: '4' },
     features: { type: 'string' },
-    // Extra checks for defects fixed on other branches: named-port warnings (§1.9), explanation port (§1.8).
-    check: { type: 'string', multiple: true, default: [] },
+    // Checks beyond verdict and attribution, on by default: named-port warnings (§1.9), explanation port (§1.8).
+    'skip-check': { type: 'string', multiple: true, default: [] },
     'no-build': { type: 'boolean', default: false },
     // Compiled tree to load (default dist): a long run can use its own copy while dist is rebuilt.
     dist: { type: 'string', default: 'dist' },
@@ -29,7 +29,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  console.log('usage: npm run fuzz -- --seeds N [--flavour ovn|antrea] [--start S] [--concurrency C] [--features JSON] [--check named-port-warnings] [--check explanation-port] [--no-build]');
+  console.log('usage: npm run fuzz -- --seeds N [--flavour ovn|antrea] [--start S] [--concurrency C] [--features JSON] [--skip-check named-port-warnings] [--skip-check explanation-port] [--no-build] [--dist DIR]');
   console.log('  --features: generator toggles merged over the flavour\'s (test/oracle/scenario-generator.ts), e.g.');
   console.log('    --features \'{"antreaTiers":["emergency","application","baseline"]}\'');
   process.exit(0);
@@ -75,7 +75,7 @@ for (const flavour of flavours) {
   for (let seed = start; seed < start + seeds; seed++) {
     const ts = Date.now();
     try {
-      const checks = { namedPortWarnings: values.check.includes('named-port-warnings'), explanationPort: values.check.includes('explanation-port') };
+      const checks = { namedPortWarnings: !values['skip-check'].includes('named-port-warnings'), explanationPort: !values['skip-check'].includes('explanation-port') };
       const o = await runScenario(flavour, seed, { concurrency, checks, features: { ...FEATURES_BY_FLAVOUR[flavour], ...overrides } });
       scenarios++;
       probes += o.probes;
@@ -94,7 +94,11 @@ for (const flavour of flavours) {
     }
   }
   const byKind = {};
-  for (const m of mismatches) byKind[m.known ?? 'untriaged'] = (byKind[m.known ?? 'untriaged'] ?? 0) + 1;
+  // Mismatches grouped by expected → actual verdict (every one is to be triaged: nothing is tolerated).
+  for (const m of mismatches) {
+    const k = `${m.expected.drop ? `${m.expected.verdict}:${m.expected.drop.type}` : m.expected.verdict} -> ${m.actual.drop ? `${m.actual.verdict}:${m.actual.drop.type}` : m.actual.verdict}`;
+    byKind[k] = (byKind[k] ?? 0) + 1;
+  }
   const seedsWith = [...new Set(mismatches.map((m) => m.seed))];
   console.log(`\n${flavour}: ${scenarios} scenarios, ${probes} probes over ${pairs} pod/Service pairs in ${((Date.now() - tf) / 1000).toFixed(1)} s; expected ${JSON.stringify(classes)}`);
   console.log(`${flavour}: ${mismatches.length} mismatches in ${seedsWith.length} seeds ${seedsWith.length ? `(${seedsWith.join(', ')}; scenarios in ${outDir})` : ''} ${JSON.stringify(byKind)}; ${errors.length} errors${errors.length ? ` (seeds ${errors.map((e) => e.seed).join(', ')})` : ''}\n`);

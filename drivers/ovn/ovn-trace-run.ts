@@ -42,6 +42,8 @@ import {
   logicalConntrackStages,
   ofprotoTraceArgv,
   ovnTraceArgv,
+  isHairpin,
+  planHairpinLegs,
   planPodToPod,
   planServiceVip,
   withLogicalConntrack,
@@ -448,6 +450,15 @@ export class OvnTraceRun {
       // balancer (node_router+switch), so the VIP is the node address and the node port.
       const vip = this.nodePort ? { ip: this.nodePort.nodeIp, port: this.nodePort.nodePort } : { ip: service.clusterIp, port: service.port };
       legs.push(...planServiceVip({ src, clusterIp: vip.ip, ...(vip.port !== undefined ? { servicePort: vip.port } : {}), backend: dst, ...(backend?.port !== undefined ? { backendPort: backend.port } : {}), packet: this.basePacket(vip.port), serviceLabel: service.name }));
+      if (isHairpin(src, dst)) {
+        // The backend is the source pod: OVN hairpins the connection through the load balancer
+        // (no packet ever goes from the pod to its own IP), so the legs follow that path.
+        this.warn(
+          `service ${service.namespace}/${service.name}: the traced backend is the source pod itself (hairpin): OVN load-balances the connection back to the pod, SNATs it to the load balancer's hairpin_snat_ip (or the VIP) and loops it back on the pod's port. The verdict is ovn-trace's; ofproto/trace shows the path up to the load balancer's dp_hash group only (it cannot pick a bucket), and the reply is not traced (OVN recognises it by a flow ovn-controller learns from the first packet, which neither tool can show)`,
+        );
+        legs.push(...planHairpinLegs({ src, vipIp: vip.ip, ...(vip.port !== undefined ? { vipPort: vip.port } : {}), packet: this.basePacket(vip.port), skipDetrace, serviceLabel: service.name }));
+        return legs;
+      }
       // The pod↔endpoint legs use the targetPort (ovnkube-trace wrongly reuses the service port).
       packetPort = backend?.port ?? service.port;
     }

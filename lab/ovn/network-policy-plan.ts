@@ -285,29 +285,33 @@ function defaultDenyAcls(ns: string, dir: Direction, pg: string, style: PolicySt
   ];
 }
 
-/** ovn-kubernetes' L4 matches per protocol (`GetL4MatchesFromNetworkPolicyPorts`). */
+/**
+ * ovn-kubernetes' L4 matches per protocol (`GetL4MatchesFromNetworkPolicyPorts` and
+ * `getProtocolPortsMap`, go-controller/pkg/libovsdb/util/acl.go). A named port is port 0
+ * (`addPortPolicy` takes `Port.IntVal`), and a port-less entry too; port 0 adds nothing to its
+ * protocol's port list, so a protocol matches as a whole only when none of its entries has a
+ * number or a range — beside numbered entries of the same protocol, a port-less or named entry
+ * is lost (only the numbers match).
+ */
 export function l4Matches(ports: NetworkPolicyPort[] | undefined): Map<string, string> {
   const out = new Map<string, string>();
   if (!ports || ports.length === 0) return new Map([['None', 'None']]);
-  const byProto = new Map<string, { all: boolean; list: string[]; ranges: string[] }>();
+  const byProto = new Map<string, { list: string[]; ranges: string[] }>();
   for (const p of ports) {
     const proto = (p.protocol ?? 'TCP').toLowerCase();
-    const e = byProto.get(proto) ?? { all: false, list: [], ranges: [] };
+    const e = byProto.get(proto) ?? { list: [], ranges: [] };
     byProto.set(proto, e);
-    if (typeof p.port !== 'number') e.all = true;
-    else if (p.endPort !== undefined && p.endPort !== p.port) e.ranges.push(`${p.port}<=${proto}.dst<=${p.endPort}`);
-    else e.list.push(String(p.port));
+    const port = typeof p.port === 'number' ? p.port : 0;
+    const endPort = p.endPort ?? 0;
+    if (endPort !== 0 && endPort !== port) e.ranges.push(`${port}<=${proto}.dst<=${endPort}`);
+    else if (port !== 0) e.list.push(String(port));
   }
   for (const [proto, e] of byProto) {
-    if (e.all) {
-      out.set(proto, proto);
-      continue;
-    }
     const parts: string[] = [];
     if (e.list.length === 1) parts.push(`${proto}.dst==${e.list[0]}`);
     else if (e.list.length > 1) parts.push(`${proto}.dst=={${e.list.join(',')}}`);
     parts.push(...e.ranges);
-    out.set(proto, parts.length > 1 ? `${proto} && (${parts.join(' || ')})` : `${proto} && ${parts[0]}`);
+    out.set(proto, parts.length === 0 ? proto : parts.length > 1 ? `${proto} && (${parts.join(' || ')})` : `${proto} && ${parts[0]}`);
   }
   return out;
 }

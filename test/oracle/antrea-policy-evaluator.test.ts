@@ -94,4 +94,48 @@ test('equal tier and priority on one pod is refused (the docs call it nondetermi
   assert.throws(() => evaluateAntreaConnection(cl, P(client), P(web), tcp(80), ANTREA_PROFILE), (e: unknown) => e instanceof NondeterministicAntreaOrderError);
 });
 
+test('"appliedTo per rule" (docs/antrea-network-policy.md, acnp-appliedto-per-rule): each rule applies only to its own appliedTo', () => {
+  // The docs' example: rule 1 drops client-east → db-restricted-west, rule 2 client-west → db-restricted-east.
+  const west = pod('prod', 'db-west', { app: 'db-restricted-west' }, '10.10.1.20');
+  const east = pod('prod', 'db-east', { app: 'db-restricted-east' }, '10.10.1.21');
+  const clientEast = pod('dev', 'c-east', { app: 'client-east' }, '10.10.2.20');
+  const clientWest = pod('dev', 'c-west', { app: 'client-west' }, '10.10.2.21');
+  const acnp: OracleAntreaPolicy = {
+    name: 'acnp-appliedto-per-rule',
+    spec: {
+      priority: 1,
+      ingress: [
+        { action: 'Drop', name: 'r1', appliedTo: [{ podSelector: { matchLabels: { app: 'db-restricted-west' } } }], from: [{ podSelector: { matchLabels: { app: 'client-east' } } }] },
+        { action: 'Drop', name: 'r2', appliedTo: [{ podSelector: { matchLabels: { app: 'db-restricted-east' } } }], from: [{ podSelector: { matchLabels: { app: 'client-west' } } }] },
+      ],
+    },
+  };
+  const cl: OracleAntreaCluster = { ...base([acnp]), pods: [west, east, clientEast, clientWest] };
+  const v = (s: OraclePod, d: OraclePod) => evaluateAntreaConnection(cl, P(s), P(d), tcp(80), ANTREA_PROFILE);
+  assert.equal(v(clientEast, west).attribution, { type: 'rule', direction: 'ingress', policy: { kind: 'AntreaClusterNetworkPolicy', name: 'acnp-appliedto-per-rule', rule: 'r1' }, action: 'Drop', tier: 'application' });
+  assert.equal(v(clientWest, east).ingress.rule?.policy.rule, 'r2');
+  // Each rule's scope is the rule itself: r1 does not apply to db-east, r2 not to db-west.
+  assert.is(v(clientEast, east).verdict, 'allowed');
+  assert.is(v(clientWest, west).verdict, 'allowed');
+  // A namespaced ANNP with rule-level appliedTo: the rule's pod selector picks pods of the policy's namespace only.
+  const annpRule: OracleAntreaPolicy = { namespace: 'prod', name: 'per-rule', spec: { priority: 5, egress: [{ action: 'Drop', name: 'out', appliedTo: [{ podSelector: { matchLabels: { app: 'client-east' } } }] }] } };
+  const cl2: OracleAntreaCluster = { ...base([annpRule]), pods: [west, clientEast] };
+  assert.is(evaluateAntreaConnection(cl2, P(clientEast), P(west), tcp(80), ANTREA_PROFILE).verdict, 'allowed', 'c-east is in dev, not prod');
+});
+
+test('Antrea: an egress named port does not resolve for ipBlock destinations (pod_reconciler.go filterUnresolvablePort), even a pod IP', () => {
+  // The K8s API resolves a named port against the destination pod; Antrea's agent resolves it
+  // against the pods a rule's selectors give, and removes named ports from the ipBlock part.
+  const target = { ...pod('prod', 'web2', { app: 'web2' }, '10.10.3.10'), ports: [{ name: 'http', containerPort: 8080, protocol: 'TCP' as const }] };
+  const np = (to: OracleNetworkPolicy['spec']['egress']): OracleNetworkPolicy => ({ namespace: 'dev', name: 'out', spec: { podSelector: {}, policyTypes: ['Egress'], egress: to } });
+  const byBlock = np([{ to: [{ ipBlock: { cidr: '10.10.3.0/24' } }], ports: [{ protocol: 'TCP', port: 443 }, { protocol: 'TCP', port: 'http' }] }]);
+  const cl = (p: OracleNetworkPolicy): OracleAntreaCluster => ({ ...base([], [p]), pods: [client, target] });
+  assert.equal(evaluateAntreaConnection(cl(byBlock), P(client), P(target), tcp(8080), ANTREA_PROFILE).attribution, { type: 'default-deny', direction: 'egress', isolatedBy: [{ kind: 'NetworkPolicy', namespace: 'dev', name: 'out' }] });
+  assert.is(evaluateAntreaConnection(cl(byBlock), P(client), P(target), tcp(443), ANTREA_PROFILE).verdict, 'allowed', 'numbered ports stay');
+  // Through a selector peer (or no `to` at all) the name resolves per destination pod.
+  const bySelector = np([{ to: [{ namespaceSelector: {}, podSelector: { matchLabels: { app: 'web2' } } }], ports: [{ protocol: 'TCP', port: 'http' }] }]);
+  assert.is(evaluateAntreaConnection(cl(bySelector), P(client), P(target), tcp(8080), ANTREA_PROFILE).verdict, 'allowed');
+  assert.is(evaluateAntreaConnection(cl(np([{ ports: [{ protocol: 'TCP', port: 'http' }] }])), P(client), P(target), tcp(8080), ANTREA_PROFILE).verdict, 'allowed');
+});
+
 test.run();

@@ -28,6 +28,7 @@ import {
   evaluateK8sDirection,
   k8sPeerMatches,
   k8sPortsMatch,
+  namedPortTarget,
   type CniPolicyProfile,
   type DirectionDecision,
   type OracleCluster,
@@ -141,8 +142,7 @@ function ruleMatches(cluster: OracleCluster, p: OracleAntreaPolicy, rule: Oracle
   const peerNs = p.namespace ?? ('pod' in remote ? remote.pod.namespace : '');
   const peerOk = !peers || peers.length === 0 || peers.some((peer) => k8sPeerMatches(cluster, peer, peerNs, remote, packet.family, profile));
   if (!peerOk) return false;
-  const destinationPod = direction === 'ingress' ? subject : 'pod' in remote ? remote.pod : undefined;
-  return k8sPortsMatch(rule.ports, packet, destinationPod, profile, notes);
+  return k8sPortsMatch(rule.ports, packet, namedPortTarget(cluster, direction, peers, peerNs, subject, remote, packet.family, profile), profile, notes);
 }
 
 /** One direction under Antrea: tiers, then K8s NetworkPolicy, then the baseline tier. */

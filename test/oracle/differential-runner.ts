@@ -6,6 +6,8 @@
  * identity (kind, namespace, name, rule) or the exact set of isolating policies.
  *
  * Everything is reproducible from (flavour, seed): the scenario, the probes and their order.
+ * Every mismatch counts: there is no list of tolerated signatures (the defects issue 12 §1.1,
+ * §1.8, §1.9 and the two lab gaps it once labelled are fixed).
  */
 import 'reflect-metadata';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +27,6 @@ import { evaluateAntreaConnection, type OracleAntreaCluster } from './antrea-pol
 import {
   ANTREA_PROFILE,
   evaluateK8sConnection,
-  k8sIsolatingPolicies,
   OVN_KUBERNETES_PROFILE,
   type CniPolicyProfile,
   type OracleAttribution,
@@ -62,8 +63,8 @@ export interface Comparable {
 }
 
 /**
- * Checks beyond verdict and attribution, for defects being fixed on other branches (off by
- * default here so `npm test` seeds pass on this branch; the lead turns them on after merging).
+ * Checks beyond verdict and attribution (issue 12 §1.9, §1.8): on by default
+ * ({@link DEFAULT_CHECKS}); a field set to false turns one off.
  */
 export interface ExtraChecks {
   /** ovn-kubernetes: a connection allowed only because a named port is not enforced must carry a warning naming the policy (issue 12 §1.9). */
@@ -84,8 +85,6 @@ export interface Mismatch {
   /** The product's reason sentence and the evaluator's notes, for triage. */
   reason: string;
   oracleNotes: string[];
-  /** A triage label when the mismatch has the signature of a known, listed defect. */
-  known?: string;
 }
 
 /** What one scenario run gave. */
@@ -114,9 +113,12 @@ export interface DifferentialOptions {
   services?: boolean;
   /** traceAll concurrency (default 4). */
   concurrency?: number;
-  /** Extra checks (default none). */
+  /** Extra checks (default {@link DEFAULT_CHECKS}; given fields override). */
   checks?: ExtraChecks;
 }
+
+/** The checks every run makes unless told otherwise: named-port warnings (§1.9), explanation port (§1.8). */
+export const DEFAULT_CHECKS: ExtraChecks = { namedPortWarnings: true, explanationPort: true };
 
 const PROFILES: Record<FuzzFlavour, CniPolicyProfile> = { ovn: OVN_KUBERNETES_PROFILE, antrea: ANTREA_PROFILE };
 
@@ -208,79 +210,6 @@ function tracedBackendIp(r: TraceResult): string | undefined {
   return r.destination?.ip;
 }
 
-/** Issue 12 §1.1's signature: expected delivered, the reply leg drops at the source's ingress isolation. */
-function isReplyThroughIsolatedSource(m: Pick<Mismatch, 'expected' | 'actual' | 'reason'>, probe: Probe, cluster: OracleAntreaCluster): boolean {
-  if (m.expected.verdict !== 'delivered' || m.actual.verdict !== 'dropped' || m.actual.drop?.type !== 'default-deny' || m.actual.drop.direction !== 'ingress') return false;
-  if (!/\breply\b/.test(m.reason)) return false;
-  const dstNodes = 'pod' in probe.dst ? [probe.dst.pod.node] : [];
-  if (dstNodes.length > 0 && !dstNodes.includes(probe.src.node)) return false;
-  const src = cluster.pods.find((p) => p.namespace === probe.src.namespace && p.name === probe.src.name)!;
-  const iso = k8sIsolatingPolicies(cluster, src, 'ingress').map((np) => np.name).sort();
-  return iso.length > 0 && JSON.stringify(m.actual.drop.isolatedBy.map((r) => r.name).sort()) === JSON.stringify(iso);
-}
-
-/** What a known-defect signature sees of a mismatch. */
-export interface SignatureContext {
-  mismatch: Omit<Mismatch, 'known'>;
-  probe: Probe;
-  cluster: OracleAntreaCluster;
-  /** The evaluator's expectation for this probe on a transformed cluster or profile (an alternative hypothesis). */
-  expectedOn: (cluster: OracleAntreaCluster, profile?: CniPolicyProfile) => Comparable | undefined;
-  flavour: FuzzFlavour;
-}
-
-/**
- * Known defects, each with the signature its mismatches have, so a report groups them. A
- * signature never hides a mismatch: it only labels it (the run still fails).
- */
-export const KNOWN_DEFECT_SIGNATURES: Array<{ id: string; test: (c: SignatureContext) => boolean }> = [
-  {
-    // Issue 12 §1.1: the reply of an allowed same-node connection is dropped at the source pod's
-    // ingress isolation (the physical reply's later conntrack stages default to trk,new).
-    id: 'issue-12.1 same-node reply through an ingress-isolated source',
-    test: ({ mismatch, probe, cluster }) => isReplyThroughIsolatedSource(mismatch, probe, cluster),
-  },
-  {
-    id: 'issue-12.9 no warning that ovn-kubernetes does not enforce a named port',
-    test: ({ mismatch: m }) => m.expected.warning !== undefined && m.actual.warning !== m.expected.warning && same({ ...m.expected, warning: undefined }, { ...m.actual, warning: undefined }),
-  },
-  {
-    id: 'issue-12.8 the default-deny explanation names the Service port, not the backend port',
-    test: ({ mismatch: m, probe }) => 'service' in probe.dst && m.expected.explanationPort !== undefined && same({ ...m.expected, explanationPort: undefined }, { ...m.actual, explanationPort: undefined }),
-  },
-  {
-    // Lab bug (OVN flavour): the lab's l4Matches lets a port-less/named entry make the whole
-    // protocol match even beside numbered entries; ovn-kubernetes' getProtocolPortsMap drops it
-    // (see OVN_KUBERNETES_PROFILE.portlessEntryLostBesideNumbers). Signature: the product equals
-    // the evaluator without that departure.
-    id: 'lab: OVN port-less entry beside numbered entries allows the whole protocol',
-    test: ({ mismatch: m, probe, cluster, expectedOn, flavour }) => {
-      if (flavour !== 'ovn') return false;
-      const alt = expectedOn(cluster, { ...OVN_KUBERNETES_PROFILE, portlessEntryLostBesideNumbers: false });
-      // Alone, or compounded with §1.1 (the lab lets the connection through, the reply is then dropped).
-      return alt !== undefined && (same(alt, m.actual) || (alt.verdict === 'delivered' && isReplyThroughIsolatedSource({ ...m, expected: alt }, probe, cluster)));
-    },
-  },
-  {
-    // Lab bug (Antrea flavour): baseline-tier rules are planned in AntreaPolicy{Ingress,Egress}Rule
-    // ahead of K8s NetworkPolicy. Antrea installs them in {Ingress,Egress}DefaultRule at OpenFlow
-    // priorities 10–180 (pkg/agent/controller/networkpolicy/priority.go, baselinePolicyTopPriority),
-    // below the K8s isolation drop at priorityNormal 200 (pipeline.go defaultDropFlow), as the docs
-    // say: "baseline policies cannot counteract the isolated Pod behavior". Signature: the product
-    // equals the evaluator run with the baseline tier moved before K8s NetworkPolicy.
-    id: 'lab: Antrea baseline tier enforced before K8s NetworkPolicy',
-    test: ({ mismatch: m, cluster, expectedOn }) => {
-      if (!cluster.antreaPolicies.some((p) => (p.spec.tier ?? '').toLowerCase() === 'baseline')) return false;
-      const moved: OracleAntreaCluster = {
-        ...cluster,
-        antreaPolicies: cluster.antreaPolicies.map((p) => ((p.spec.tier ?? '').toLowerCase() === 'baseline' ? { ...p, spec: { ...p.spec, tier: 'application', priority: p.spec.priority + 100_000 } } : p)),
-      };
-      const alt = expectedOn(moved);
-      return alt !== undefined && same(alt, m.actual);
-    },
-  },
-];
-
 /** Runs one scenario end to end: generate, validate, lab up, trace, compare, lab down. */
 export async function runScenario(flavour: FuzzFlavour, seed: number, options: DifferentialOptions = {}): Promise<ScenarioOutcome> {
   const features = options.features ?? FEATURES_BY_FLAVOUR[flavour];
@@ -327,16 +256,9 @@ export async function runScenario(flavour: FuzzFlavour, seed: number, options: D
           const cls = e.drop ? `${e.verdict}:${e.drop.type}` : e.verdict;
           expectedClasses[cls] = (expectedClasses[cls] ?? 0) + 1;
         },
-        options.checks,
+        { ...DEFAULT_CHECKS, ...options.checks },
       );
-      if (!m) return;
-      const expectedOn = (c: OracleAntreaCluster, profile?: CniPolicyProfile): Comparable | undefined => {
-        let e: Comparable | undefined;
-        compareProbe(flavour, seed, probe, c, scenario, o.result, o.error?.message, (x) => (e = x), profile ? { profile } : {});
-        return e;
-      };
-      const known = KNOWN_DEFECT_SIGNATURES.find((k) => k.test({ mismatch: m, probe, cluster, expectedOn, flavour }))?.id;
-      mismatches.push(known ? { ...m, known } : m);
+      if (m) mismatches.push(m);
     });
     const pairs = new Set(probes.map((p) => p.label.replace(/ (tcp|udp|icmp)\S* ip[46]$/, ''))).size;
     return { flavour, seed, probes: probes.length, pairs, mismatches, scenarioYaml, labUpMs, traceMs, expectedClasses };
@@ -357,7 +279,7 @@ export function compareProbe(
   error?: string,
   onExpected?: (expected: Comparable) => void,
   checks: ExtraChecks = {},
-): Omit<Mismatch, 'known'> | undefined {
+): Mismatch | undefined {
   const src = cluster.pods.find((p) => p.namespace === probe.src.namespace && p.name === probe.src.name)!;
   const protocol = probe.packet.protocol.toUpperCase() as OraclePacket['protocol'];
   const family = probe.packet.family === 'ip6' ? 6 : 4;
@@ -412,5 +334,5 @@ export function compareProbe(
 
 /** One line per mismatch, for logs and assertion messages. */
 export function formatMismatch(m: Mismatch): string {
-  return `[${m.flavour} seed ${m.seed}] ${m.probe}${m.known ? ` (known: ${m.known})` : ''}\n    expected ${JSON.stringify(m.expected)}\n    actual   ${JSON.stringify(m.actual)}\n    reason   ${m.reason}${m.oracleNotes.length ? `\n    oracle   ${m.oracleNotes.join('; ')}` : ''}`;
+  return `[${m.flavour} seed ${m.seed}] ${m.probe}\n    expected ${JSON.stringify(m.expected)}\n    actual   ${JSON.stringify(m.actual)}\n    reason   ${m.reason}${m.oracleNotes.length ? `\n    oracle   ${m.oracleNotes.join('; ')}` : ''}`;
 }

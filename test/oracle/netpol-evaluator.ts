@@ -164,6 +164,14 @@ export interface CniPolicyProfile {
    * The API says the port-less entry matches every port.
    */
   portlessEntryLostBesideNumbers: boolean;
+  /**
+   * Antrea resolves a named port only against pods its rule selects: an egress rule's ipBlock
+   * destinations get the rule's ports with the named ones removed (`filterUnresolvablePort`,
+   * pkg/agent/controller/networkpolicy/pod_reconciler.go: "ignore unresolvable ones"; only named
+   * ports left → "allowing no port"), even when the address is a pod's. So an egress named port
+   * allows a pod destination only through a selector peer (or an absent/empty `to`).
+   */
+  egressNamedPortsOnlyForSelectedPods?: boolean;
 }
 
 /** The API's semantics, with pod IPs matching ipBlocks (the usual choice). */
@@ -171,7 +179,29 @@ export const KUBERNETES_API_PROFILE: CniPolicyProfile = { id: 'kubernetes-api', 
 /** ovn-kubernetes (see each field). */
 export const OVN_KUBERNETES_PROFILE: CniPolicyProfile = { id: 'ovn-kubernetes', podIpsMatchIpBlocks: true, namedPorts: 'all-ports-of-protocol', portlessEntryLostBesideNumbers: true };
 /** Antrea: implements the API, named ports per pod (docs/antrea-network-policy.md; K8s conformance). */
-export const ANTREA_PROFILE: CniPolicyProfile = { id: 'antrea', podIpsMatchIpBlocks: true, namedPorts: 'per-pod', portlessEntryLostBesideNumbers: false };
+export const ANTREA_PROFILE: CniPolicyProfile = { id: 'antrea', podIpsMatchIpBlocks: true, namedPorts: 'per-pod', portlessEntryLostBesideNumbers: false, egressNamedPortsOnlyForSelectedPods: true };
+
+/**
+ * The pod a rule's named ports resolve against, or undefined when they cannot resolve: the
+ * destination pod (ingress: the subject; egress: the remote pod), except, under
+ * {@link CniPolicyProfile.egressNamedPortsOnlyForSelectedPods}, an egress destination that only
+ * an ipBlock peer matches.
+ */
+export function namedPortTarget(
+  cluster: OracleCluster,
+  direction: 'ingress' | 'egress',
+  peers: OracleNetworkPolicyPeer[] | undefined,
+  policyNamespace: string,
+  subject: OraclePod,
+  remote: OracleEndpoint,
+  family: 4 | 6,
+  profile: CniPolicyProfile,
+): OraclePod | undefined {
+  if (direction === 'ingress') return subject;
+  if (!('pod' in remote)) return undefined;
+  if (!profile.egressNamedPortsOnlyForSelectedPods || !peers || peers.length === 0) return remote.pod;
+  return peers.some((p) => !p.ipBlock && k8sPeerMatches(cluster, p, policyNamespace, remote, family, profile)) ? remote.pod : undefined;
+}
 
 /** The policyTypes a policy has once the API server defaulted it. */
 export function effectivePolicyTypes(np: OracleNetworkPolicy): Array<'Ingress' | 'Egress'> {
@@ -288,7 +318,6 @@ export function evaluateK8sDirection(
   const isolating = k8sIsolatingPolicies(cluster, subject, direction);
   const isolatedBy = isolating.map((np) => ref(np));
   if (isolating.length === 0) return { allowed: true, isolatedBy, notes };
-  const destinationPod = direction === 'ingress' ? subject : 'pod' in remote ? remote.pod : undefined;
   let byDeparture: DirectionDecision | undefined;
   for (const np of isolating) {
     const rules = direction === 'ingress' ? (np.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports })) : (np.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }));
@@ -297,7 +326,7 @@ export function evaluateK8sDirection(
       const peerOk = !r.peers || r.peers.length === 0 || r.peers.some((p) => k8sPeerMatches(cluster, p, np.namespace, remote, packet.family, profile));
       if (!peerOk) continue;
       const ruleNotes: string[] = [];
-      const matched = k8sPortsMatch(r.ports, packet, destinationPod, profile, ruleNotes);
+      const matched = k8sPortsMatch(r.ports, packet, namedPortTarget(cluster, direction, r.peers, np.namespace, subject, remote, packet.family, profile), profile, ruleNotes);
       notes.push(...ruleNotes.map((n) => `NetworkPolicy ${np.namespace}/${np.name} ${direction}[${i}]: ${n}`));
       if (!matched) continue;
       const decision: DirectionDecision = { allowed: true, rule: { policy: ref(np), index: i, action: 'Allow' }, isolatedBy, notes };

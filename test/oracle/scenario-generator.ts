@@ -25,19 +25,20 @@ export interface GeneratorFeatures {
   namedPortsInPolicies: boolean;
   /** Named Service targetPorts. */
   namedTargetPorts: boolean;
-  /** `ipBlock.except`. Off for the Antrea lab on this branch: it does not model except (lab/README.md). */
+  /** `ipBlock.except` (K8s NetworkPolicies and ANNP ipBlock peers). */
   ipBlockExcept: boolean;
   /**
-   * An ipBlock `/32` equal to a pod IP. Off for Antrea here: a /32 that another rule's selector
-   * also covers makes the lab fail to start (issue 12 §2, "/32 merge").
+   * An ipBlock `/32` equal to a pod IP (for Antrea: the same OVS match as the pod's selector flow
+   * when another rule selects that pod; the lab merges the conjunctions as the agent does).
    */
   podHostIpBlocks: boolean;
   /**
-   * A port-less (or named-port) entry beside a numbered entry of the same protocol in one rule.
-   * Off: the OVN lab allows the whole protocol there, ovn-kubernetes only the numbers (see
-   * OVN_KUBERNETES_PROFILE.portlessEntryLostBesideNumbers) — a known lab departure.
+   * A port-less (or named-port) entry beside a numbered entry of the same protocol in one rule
+   * (ovn-kubernetes then matches only the numbers: OVN_KUBERNETES_PROFILE.portlessEntryLostBesideNumbers).
    */
   portlessBesideNumbered: boolean;
+  /** ANNP rules with their own appliedTo (every rule, no spec.appliedTo), as the Antrea lab accepts. */
+  ruleAppliedTo: boolean;
   /** `endPort` ranges. */
   portRanges: boolean;
   /** matchExpressions in selectors. */
@@ -60,7 +61,8 @@ export const OVN_FEATURES: GeneratorFeatures = {
   namedTargetPorts: true,
   ipBlockExcept: true,
   podHostIpBlocks: true,
-  portlessBesideNumbered: false,
+  portlessBesideNumbered: true,
+  ruleAppliedTo: false,
   portRanges: true,
   matchExpressions: true,
   antreaPolicies: false,
@@ -69,27 +71,26 @@ export const OVN_FEATURES: GeneratorFeatures = {
 };
 
 /**
- * What the Antrea lab on this branch accepts and models today: no IPv6, no ipBlock.except, no
- * /32 pod blocks, no named ports in policies (an egress named port is resolved against every
- * pod and the numbers unioned — issue 12 §2), no baseline tier (enforced in the wrong place);
- * Service named targetPorts are fine (AntreaProxy).
+ * What the Antrea lab accepts and models (lab/README.md, Antrea section): ipBlock.except, /32
+ * pod blocks (merged conjunctions), named ports resolved per pod, the baseline tier below K8s
+ * isolation, rule-level appliedTo (pod selectors), Service named targetPorts (AntreaProxy). No
+ * IPv6: the Antrea lab is IPv4-only.
  */
 export const ANTREA_FEATURES: GeneratorFeatures = {
   flavour: 'antrea',
   nodes: [2, 3],
   pods: [4, 6],
   dualStack: false,
-  namedPortsInPolicies: false,
+  namedPortsInPolicies: true,
   namedTargetPorts: true,
-  ipBlockExcept: false,
-  podHostIpBlocks: false,
-  portlessBesideNumbered: false,
+  ipBlockExcept: true,
+  podHostIpBlocks: true,
+  portlessBesideNumbered: true,
+  ruleAppliedTo: true,
   portRanges: true,
   matchExpressions: true,
   antreaPolicies: true,
-  // No baseline tier: the Antrea lab enforces it before K8s NetworkPolicy (a lab bug, see
-  // KNOWN_DEFECT_SIGNATURES in differential-runner.ts); add 'baseline' once the lab is fixed.
-  antreaTiers: ['emergency', 'securityops', 'application', undefined],
+  antreaTiers: ['emergency', 'securityops', 'application', undefined, 'baseline'],
   antreaActions: ['Allow', 'Drop', 'Reject', 'Pass'],
 };
 
@@ -375,19 +376,23 @@ function generateAntreaPolicy(ctx: PolicyContext, name: string, priority: number
   const rule = (dir: 'ingress' | 'egress', i: number): AntreaPolicyRule => {
     const actions = baseline ? features.antreaActions.filter((a) => a !== 'Pass') : features.antreaActions;
     const action = rnd.pick(actions);
-    const peers = rnd.chance(0.25) ? undefined : Array.from({ length: rnd.int(1, 2) }, () => {
-      const p = peer(ctx, namespace, false);
-      return p.ipBlock ? { ipBlock: { cidr: p.ipBlock.cidr } } : p;
-    });
+    const peers = rnd.chance(0.25) ? undefined : Array.from({ length: rnd.int(1, 2) }, () => peer(ctx, namespace, true));
+    const named = features.namedPortsInPolicies && rnd.chance(0.2);
     const ps = rnd.chance(0.5)
       ? undefined
-      : [rnd.chance(0.7) ? { protocol: 'TCP' as const, port: rnd.pick(TCP_PORTS) } : rnd.chance(0.5) && features.portRanges ? { protocol: 'TCP' as const, port: 8000, endPort: 8100 } : { protocol: 'UDP' as const, port: rnd.pick(UDP_PORTS) }];
-    return { action, name: `${dir}-${i}-${action.toLowerCase()}`, ...(peers ? (dir === 'ingress' ? { from: peers } : { to: peers }) : {}), ...(ps ? { ports: ps } : {}) };
+      : [
+          named
+            ? rnd.chance(0.7) ? { protocol: 'TCP' as const, port: 'http' } : { protocol: 'UDP' as const, port: 'dns' }
+            : rnd.chance(0.7) ? { protocol: 'TCP' as const, port: rnd.pick(TCP_PORTS) } : rnd.chance(0.5) && features.portRanges ? { protocol: 'TCP' as const, port: 8000, endPort: 8100 } : { protocol: 'UDP' as const, port: rnd.pick(UDP_PORTS) },
+        ];
+    const applied = ruleLevel ? { appliedTo: [{ podSelector: podSelectorFor(ctx, local, true) }] } : {};
+    return { action, name: `${dir}-${i}-${action.toLowerCase()}`, ...applied, ...(peers ? (dir === 'ingress' ? { from: peers } : { to: peers }) : {}), ...(ps ? { ports: ps } : {}) };
   };
+  const ruleLevel = features.ruleAppliedTo && rnd.chance(0.3);
   const spec: ScenarioAntreaNetworkPolicy['spec'] = {
     ...(tier ? { tier } : {}),
     priority,
-    appliedTo: [{ podSelector: podSelectorFor(ctx, local, true) }],
+    ...(ruleLevel ? {} : { appliedTo: [{ podSelector: podSelectorFor(ctx, local, true) }] }),
   };
   const ni = rnd.int(0, 2);
   const ne = rnd.int(ni === 0 ? 1 : 0, 2);

@@ -389,3 +389,64 @@ export function planServiceVip(input: {
     },
   ];
 }
+
+/**
+ * Whether a Service trace is a hairpin: the backend followed is the source pod itself (the same
+ * logical switch port). OVN then never sends the packet pod → own IP: ovn-northd's switch
+ * pipeline load-balances it to the pod (`ls_in_lb`), sees that the backend is the source
+ * (`ls_in_pre_hairpin`: `reg0[6] = chk_lb_hairpin()`), SNATs it to the load balancer's
+ * `hairpin_snat_ip` or else the VIP (`ls_in_nat_hairpin`: `ct_snat_to_vip`) and loops it back
+ * on its input port (`ls_in_hairpin`: `outport = inport; flags.loopback = 1`) — ovn-northd(8),
+ * "Ingress Table 14–16".
+ */
+export function isHairpin(src: PlanEndpoint, backend: PlanEndpoint): boolean {
+  return src.node === backend.node && src.logicalPort === backend.logicalPort;
+}
+
+/**
+ * The physical legs of a hairpin Service connection, as OVN processes it: the source pod's
+ * packet to the VIP through br-int's load balancer (the logical side is {@link planServiceVip}'s,
+ * whose trace already hairpins: `ls_in_lb`, `ls_in_pre_hairpin`, `ls_in_nat_hairpin`,
+ * `ls_in_hairpin`, then the egress pipeline back to the same port). The OpenFlow leg is
+ * informational: ovn-controller writes a load balancer as a `selection_method=dp_hash` select
+ * group, and ofproto/trace cannot choose its bucket (it reports "no live bucket" and stops at
+ * `hash(l4(0)),recirc(...)`), so it shows the path up to the load balancer, not the loop back.
+ * No reply leg: OVN recognises a hairpin reply (`chk_lb_hairpin_reply()`) by a flow
+ * ovn-controller *learns* from the first packet (OpenFlow table 68 `learn(table=69,...)`), which
+ * neither ofproto/trace (it installs nothing) nor ovn-trace (no conntrack) can show; the caller
+ * says so in a warning.
+ */
+export function planHairpinLegs(input: {
+  src: PlanEndpoint;
+  vipIp: string;
+  vipPort?: number;
+  packet: PodToPodPlanInput['packet'];
+  skipDetrace: boolean;
+  serviceLabel: string;
+}): PlannedLeg[] {
+  const { src } = input;
+  const pkt: OvnPacket = {
+    ...input.packet,
+    ...(input.vipPort !== undefined ? { dstPort: input.vipPort } : {}),
+    srcIp: src.ip,
+    dstIp: input.vipIp,
+    srcMac: src.mac,
+    dstMac: src.gatewayMac,
+  };
+  const forward: PlannedLeg = {
+    id: 'ofproto-hairpin',
+    tool: 'ovs-appctl ofproto/trace',
+    direction: 'forward',
+    description: 'source pod to service clusterIP, hairpinned back to the source pod',
+    from: src.name,
+    to: input.serviceLabel,
+    node: src.node,
+    argv: ofprotoTraceArgv(ofprotoFlow(src.ovsPort ?? src.logicalPort, pkt)),
+    decisive: false,
+    // Looped back on its input port (`flags.loopback`): output to the pod's own OpenFlow port,
+    // where ofproto/trace can follow the select group (another selection method).
+    expect: { kind: 'ofproto-output', ...(src.ofport !== undefined ? { ofport: src.ofport } : {}) },
+    physicalCt: { kind: 'new' },
+  };
+  return input.skipDetrace ? [forward] : [forward, detraceLeg(forward)];
+}

@@ -84,4 +84,28 @@ test('--all-backends: every backend reachable is exit 0; a pod destination is re
   assert.match(bad.stderr, /--all-backends.*needs a Service destination/);
 });
 
+test('hairpin: a pod reaching its own Service is traced through the load balancer as OVN hairpins it, and delivered', async () => {
+  // open/lone is the only backend of open/lone. Before: the direct "source pod to destination
+  // pod" leg to its own IP ended at ls_in_l2_lkup (outport == inport, omitted) → "dropped (other)",
+  // while the logical Service trace hairpins (ovn-northd(8) ingress tables 14-16).
+  const r = await runCliAgainst(kubeconfig, ['--src', 'lone', '--src-namespace', 'open', '--service', 'lone', '--dst-namespace', 'open', '--tcp', '--dst-port', '80', '-o', 'json']);
+  const result = JSON.parse(r.stdout) as TraceResult;
+  assert.is(r.code, 0, r.stdout);
+  assert.is(result.verdict, 'delivered', result.reason);
+  const vip = result.legs.find((l) => l.id === 'ovn-service-vip')!;
+  const lb = result.legs.find((l) => l.id === 'ovn-service-backend')!;
+  assert.is(vip.verdict, 'delivered');
+  assert.is(lb.verdict, 'delivered');
+  assert.ok(vip.observations.some((o) => o.stage === 'ls_in_lb'));
+  const stages = lb.observations.map((o) => o.stage);
+  for (const s of ['ls_in_pre_hairpin', 'ls_in_nat_hairpin', 'ls_in_hairpin', 'ls_out_acl']) assert.ok(stages.includes(s), `${s} in ${stages.join(' ')}`);
+  // No leg sends the pod a packet to its own IP.
+  assert.not.ok(result.legs.some((l) => l.id === 'ovn-forward' || l.id === 'ofproto-forward'), result.legs.map((l) => l.id).join(' '));
+  // The OpenFlow leg goes to the VIP and is informational (ofproto/trace cannot pick a dp_hash bucket).
+  const of = result.legs.find((l) => l.id === 'ofproto-hairpin')!;
+  assert.is(of.decisive, false);
+  assert.ok(of.command!.argv.at(-1)!.includes('nw_dst=10.96.0.20') && of.command!.argv.at(-1)!.includes('tcp_dst=80'), of.command!.argv.join(' '));
+  assert.ok(result.warnings.some((w) => /hairpin/.test(w) && /open\/lone/.test(w)), JSON.stringify(result.warnings));
+});
+
 test.run();

@@ -139,6 +139,21 @@ test('L4 matches grouped by protocol like ovn-kubernetes', () => {
   assert.equal([...l4Matches([{ protocol: 'TCP', port: 'http' }])], [['tcp', 'tcp']]);
 });
 
+test('L4 matches: a port-less or named entry beside numbered entries of its protocol adds nothing (getProtocolPortsMap)', () => {
+  // ovn-kubernetes' addPortPolicy stores a named port as Port.IntVal (0) and a port-less entry as 0;
+  // getProtocolPortsMap appends nothing for port 0, so getL4Match builds the protocol's match from
+  // the numbers alone (go-controller/pkg/libovsdb/util/acl.go). Only a protocol with no number
+  // and no range is matched whole.
+  assert.equal([...l4Matches([{ port: 80 }, { protocol: 'TCP', port: 'http' }])], [['tcp', 'tcp && tcp.dst==80']]);
+  assert.equal([...l4Matches([{ protocol: 'TCP' }, { protocol: 'TCP', port: 443 }, { protocol: 'UDP' }])], [
+    ['tcp', 'tcp && tcp.dst==443'],
+    ['udp', 'udp'],
+  ]);
+  assert.equal([...l4Matches([{ protocol: 'UDP', port: 'dns' }, { protocol: 'UDP', port: 5400, endPort: 5401 }])], [['udp', 'udp && 5400<=udp.dst<=5401']]);
+  // endPort equal to port is a single port, as in ovn-kubernetes.
+  assert.equal([...l4Matches([{ protocol: 'TCP', port: 80, endPort: 80 }, { protocol: 'TCP' }])], [['tcp', 'tcp && tcp.dst==80']]);
+});
+
 test('ipBlock peers and egress rules', () => {
   const s = scenario();
   s.networkPolicies!.push({
