@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DependencyContainer } from 'tsyringe';
 import type { Subscription } from 'rxjs';
-import { CniTraceError, InvalidArgumentError, NotFoundError, toCniTraceError } from '../core/errors.js';
+import { CniTraceError, InvalidArgumentError, NotFoundError, toCniTraceError, TraceTimeoutError } from '../core/errors.js';
 import type { TraceEvent } from '../core/events.js';
 import type { KubeClient } from '../core/kube/kube-client.js';
 import type { TraceRequest, TraceResult } from '../core/model.js';
@@ -10,6 +10,8 @@ import { isSuccess } from '../core/verdict.js';
 import { parseCliArgs } from './argv-parser.js';
 import { helpText } from './help-text.js';
 import { invocationFromFlags, type CliInvocation } from './request-from-flags.js';
+import { parseRequestTimeout } from '../core/kube/request-timeout.js';
+import type { Interrupt } from './process-interrupts.js';
 
 /** Where the CLI writes, and what it knows of its environment (injectable for tests). */
 export interface CliIo {
@@ -17,12 +19,24 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   isTty: boolean;
-  /** Registers a handler for Ctrl-C / SIGTERM; returns a function that removes it. */
-  onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * Registers a handler for the interrupts (Ctrl-C, SIGTERM, SIGHUP, a closed stdout), called at
+   * once if one already came; returns a function that removes it.
+   */
+  onInterrupt?: (handler: (interrupt: Interrupt) => void) => () => void;
 }
 
-/** Exit codes of the CLI. */
+/** Exit codes of the CLI (interrupts: see {@link INTERRUPT_EXIT_CODES}). */
 export const EXIT = { delivered: 0, notDelivered: 1, usage: 2, runtime: 3, interrupted: 130 } as const;
+
+/**
+ * The run's one deadline is the trace's `--timeout` plus this: the trace (detection, the CLI's
+ * look-ups, the driver) must end {@link CLEANUP_RESERVE_MS} before it, and clean-up has the rest.
+ */
+const RUN_GRACE_MS = 15_000;
+const CLEANUP_RESERVE_MS = 5_000;
+/** Clean-up always gets at least this long, even when the deadline has passed. */
+const MIN_CLEANUP_MS = 2_000;
 
 /** Whether a result counts as success: delivered, or left the cluster towards an external IP. */
 export function resultIsSuccess(result: TraceResult): boolean {
@@ -60,7 +74,32 @@ export async function runCli(
   io: CliIo,
   drivers: DependencyContainer | (() => Promise<DependencyContainer>),
 ): Promise<number> {
+  const t0 = performance.now();
+  // Interrupts are handled from here on: one during the heavy imports or the look-ups below
+  // still takes the cancel path.
+  let interrupted: Interrupt | undefined;
+  let cancel: (() => void) | undefined;
+  const removeInterrupt = io.onInterrupt?.((i) => {
+    interrupted ??= i;
+    cancel?.();
+  });
+  try {
+    return await runCliWithin(argv, io, drivers, t0, () => interrupted, (fn) => (cancel = fn));
+  } finally {
+    removeInterrupt?.();
+  }
+}
+
+async function runCliWithin(
+  argv: readonly string[],
+  io: CliIo,
+  drivers: DependencyContainer | (() => Promise<DependencyContainer>),
+  t0: number,
+  interruptedBy: () => Interrupt | undefined,
+  onCancel: (fn: () => void) => void,
+): Promise<number> {
   let inv: CliInvocation;
+  let requestTimeoutMs: number | undefined;
   try {
     const flags = parseCliArgs(argv);
     if (flags.help === true) {
@@ -72,6 +111,8 @@ export async function runCli(
       return EXIT.delivered;
     }
     inv = invocationFromFlags(flags, io.env, io.isTty);
+    const rt = flags['request-timeout'];
+    if (typeof rt === 'string') requestTimeoutMs = parseRequestTimeout(rt);
     // A provisional --traceflow request is validated once rebuilt from the Traceflow (by the tracer).
     if (!inv.existingTraceflow) validateTraceRequest(inv.request);
   } catch (err) {
@@ -80,38 +121,82 @@ export async function runCli(
     return e instanceof InvalidArgumentError ? EXIT.usage : e.exitCode;
   }
 
-  // Heavy modules load only now: `--help` and usage errors stay fast.
-  const [formatters, { trace }, { CleanupTracker }, { KubeClient }, { loadKubeConfig }] = await Promise.all([
-    import('../formatters/index.js'),
-    import('../core/tracer.js'),
-    import('../core/cleanup-tracker.js'),
-    import('../core/kube/kube-client.js'),
-    import('../core/kube/kube-config-loader.js'),
-  ]);
-  const container = typeof drivers === 'function' ? await drivers() : drivers;
-  const tracker = new CleanupTracker();
-  let interrupted = false;
-  let cancel: (() => void) | undefined;
-  const removeInterrupt = io.onInterrupt?.(() => {
-    interrupted = true;
-    cancel?.();
+  // One deadline for the whole run: the CLI's own look-ups, detection, the trace, clean-up.
+  const exitBy = t0 + inv.request.timeoutSeconds * 1000 + RUN_GRACE_MS;
+  const traceBy = exitBy - CLEANUP_RESERVE_MS;
+  let phase = 'loading the drivers';
+  let stop: ((err: Error | undefined) => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => (stop = (err) => reject(err ?? new Error('interrupted'))));
+  stopped.catch(() => undefined);
+  // A little after the trace's own deadline, which can say more precisely what was unfinished.
+  const deadline = setTimeout(() => stop?.(new TraceTimeoutError(`the run (${phase})`, Math.round((traceBy - t0) / 1000))), Math.max(0, traceBy + 500 - performance.now()));
+  let cancelTrace: (() => void) | undefined;
+  onCancel(() => {
+    cancelTrace?.();
+    stop?.(undefined);
   });
 
+  // Heavy modules load only now: `--help` and usage errors stay fast. An interrupt while they
+  // load ends the run at once: nothing was sent to the cluster yet.
+  let modules;
   try {
-    const kube = inv.ambiguousDestination || inv.existingTraceflow ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
-    const request = !kube
-      ? inv.request
-      : inv.existingTraceflow
-        ? await (await import('./builtin-drivers.js')).requestForExistingTraceflow(kube, inv.existingTraceflow, inv.request)
-        : await resolveAmbiguousDestination(inv, kube);
+    modules = await Promise.race([
+      Promise.all([
+        import('../formatters/index.js'),
+        import('../core/tracer.js'),
+        import('../core/cleanup-tracker.js'),
+        import('../core/kube/kube-client.js'),
+        import('../core/kube/kube-config-loader.js'),
+      ]),
+      stopped,
+    ]);
+  } catch (err) {
+    clearTimeout(deadline);
+    const interrupt = interruptedBy();
+    if (interrupt) {
+      if (!interrupt.quiet) io.stderr(`cni-trace: interrupted (${interrupt.kind}) before anything was sent to the cluster\n`);
+      return interrupt.exitCode;
+    }
+    throw err;
+  }
+  const [formatters, { trace }, { CleanupTracker }, { KubeClient }, { loadKubeConfig }] = modules;
+  const tracker = new CleanupTracker();
+  let kube: InstanceType<typeof KubeClient> | undefined;
+  const interruptedCode = (i: Interrupt): number => {
+    if (!i.quiet) io.stderr(`cni-trace: interrupted (${i.kind})${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}\n`);
+    return i.exitCode;
+  };
+  let cleanedUp = true;
+  const settle = async () => {
+    cleanedUp = await tracker.settled(Math.max(MIN_CLEANUP_MS, Math.min(15_000, exitBy - performance.now())));
+    for (const err of tracker.errors()) io.stderr(`cni-trace: warning: clean-up failed: ${(err as Error).message ?? String(err)}\n`);
+    kube?.close();
+  };
+
+  try {
+    if (interruptedBy()) throw new Error('interrupted');
+    const container = await Promise.race([typeof drivers === 'function' ? drivers() : Promise.resolve(drivers), stopped]);
+    const kubeOptions = { kubeconfig: inv.kubeconfig, context: inv.context, ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}) };
+    phase = 'resolving the destination';
+    kube = inv.ambiguousDestination || inv.existingTraceflow ? new KubeClient(loadKubeConfig(kubeOptions)) : undefined;
+    const request = await Promise.race([
+      !kube
+        ? Promise.resolve(inv.request)
+        : inv.existingTraceflow
+          ? import('./builtin-drivers.js').then((m) => m.requestForExistingTraceflow(kube!, inv.existingTraceflow!, inv.request))
+          : resolveAmbiguousDestination(inv, kube),
+      stopped,
+    ]);
+    phase = 'tracing';
     const renderer = inv.output === 'text' ? new formatters.TextStreamRenderer({ level: inv.logLevel, color: inv.color }) : undefined;
 
     const result = await new Promise<TraceResult | undefined>((resolve, reject) => {
       const subscription: Subscription = trace(request, {
         container,
-        kube: kube ?? { kubeconfig: inv.kubeconfig, context: inv.context },
+        kube: kube ?? kubeOptions,
         logLevel: inv.logLevel,
         cleanup: tracker,
+        deadlineAt: traceBy,
       }).subscribe({
         next: (event: TraceEvent) => {
           if (renderer) {
@@ -126,32 +211,37 @@ export async function runCli(
       });
       // An unsubscribed stream never completes, so the interrupt settles the promise itself;
       // unsubscribing starts the driver's clean-up, which the tracker waits for below.
-      cancel = () => {
+      cancelTrace = () => {
         subscription.unsubscribe();
         resolve(undefined);
       };
-      if (interrupted) cancel();
+      stopped.catch((err: unknown) => {
+        subscription.unsubscribe();
+        reject(err);
+      });
+      if (interruptedBy()) cancelTrace();
     });
 
-    const cleanedUp = await tracker.settled(15_000);
-    for (const err of tracker.errors()) io.stderr(`cni-trace: warning: clean-up failed: ${(err as Error).message ?? String(err)}\n`);
-    if (interrupted || !result) {
-      io.stderr(`cni-trace: interrupted${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}\n`);
-      return EXIT.interrupted;
+    await settle();
+    const interrupt = interruptedBy();
+    if (interrupt) return interruptedCode(interrupt);
+    if (!result) {
+      io.stderr('cni-trace: the trace ended without a result\n');
+      return EXIT.runtime;
     }
     if (inv.antctl && (inv.output === 'yaml' || inv.output === 'json')) io.stdout(formatters.formatAntctl(result, inv.output));
     else if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
     return resultIsSuccess(result) ? EXIT.delivered : EXIT.notDelivered;
   } catch (err) {
-    await tracker.settled(15_000);
-    if (interrupted) {
-      io.stderr('cni-trace: interrupted\n');
-      return EXIT.interrupted;
-    }
+    // Whatever failed, what the trace started is cleaned up before the process says so and exits.
+    cancelTrace?.();
+    await settle();
+    const interrupt = interruptedBy();
+    if (interrupt) return interruptedCode(interrupt);
     const e = toCniTraceError(err);
     io.stderr(`cni-trace: ${e instanceof CniTraceError && e.code !== 'INTERNAL' ? `${e.message} [${e.code}]` : `internal error: ${e.message}`}\n`);
     return e.exitCode;
   } finally {
-    removeInterrupt?.();
+    clearTimeout(deadline);
   }
 }

@@ -24,6 +24,12 @@ export interface TraceOptions {
   cleanup?: CleanupTracker;
   /** Values shared with the other traces of a batch (see {@link traceAll}); the caller closes it. */
   scope?: TraceScope;
+  /**
+   * When the trace must have ended (`performance.now()` time), for a caller whose own deadline
+   * covers work before the trace (the CLI's look-ups). Default: the request's timeout plus a
+   * grace, counted from subscription (so detection and resolution are inside it).
+   */
+  deadlineAt?: number;
 }
 
 /** Grace added to the request timeout for the core's own deadline, so drivers report theirs first. */
@@ -45,6 +51,11 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
     let kube: KubeClient | undefined = options.kube instanceof KubeClient ? options.kube : undefined;
     let innerUnsubscribe: (() => void) | undefined;
     let deadline: NodeJS.Timeout | undefined;
+    /** What the trace is doing, so a deadline can say what did not finish. */
+    let phase = 'detecting the CNI';
+    // A client the trace loads itself is closed once its clean-up is done, so none of its
+    // connections keeps the process alive.
+    const ownKube = !(options.kube instanceof KubeClient);
 
     const log = (level: LogLevel, message: string) => subscriber.next({ type: 'log', level, message });
     const cluster: ClusterContext = {
@@ -53,14 +64,28 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
       ...(options.scope ? { scope: options.scope } : {}),
     };
 
+    // One deadline from subscription: detection, the driver's look-ups and the trace itself.
+    let rejectDeadline: (err: Error) => void = () => undefined;
+    const deadlineHit = new Promise<never>((_, reject) => (rejectDeadline = reject));
+    deadlineHit.catch(() => undefined);
+    const until = options.deadlineAt ?? t0 + request.timeoutSeconds * 1000 + DEADLINE_GRACE_MS;
+    const armDeadline = () => {
+      deadline = setTimeout(() => {
+        abort.abort();
+        rejectDeadline(new TraceTimeoutError(`the trace (${phase})`, Math.round((until - t0) / 1000)));
+      }, Math.max(0, until - performance.now()));
+    };
+
     const run = async () => {
       subscriber.next({ type: 'started', request, at: startedAt.toISOString() });
       validateTraceRequest(request);
+      armDeadline();
       const registry = new DriverRegistry(options.container);
-      const { driver, detection } = await registry.select(request.cni, cluster);
+      const { driver, detection } = await Promise.race([registry.select(request.cni, cluster), deadlineHit]);
       log(2, `using the ${driver.id} driver (${detection.reason})`);
       driver.validate?.(request);
       if (abort.signal.aborted) return;
+      phase = `running the ${driver.id} trace`;
 
       const context: TraceContext = {
         ...cluster,
@@ -76,10 +101,7 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
       let native: TraceResult['native'];
 
       await new Promise<void>((resolve, reject) => {
-        deadline = setTimeout(() => {
-          abort.abort();
-          reject(new TraceTimeoutError('the trace', request.timeoutSeconds));
-        }, request.timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
+        deadlineHit.catch(reject);
         const sub = driver.trace(request, context).subscribe({
           next: (event) => {
             switch (event.type) {
@@ -124,6 +146,7 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
         durationMs: Math.round(performance.now() - t0),
         ...(native ? { native } : {}),
       };
+      if (deadline) clearTimeout(deadline);
       subscriber.next({ type: 'finished', result });
       subscriber.complete();
     };
@@ -134,7 +157,12 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
       if (deadline) clearTimeout(deadline);
       abort.abort();
       innerUnsubscribe?.();
-      for (const fn of cleanups.splice(0)) tracker.track(fn());
+      const work = cleanups.splice(0).map((fn) => fn());
+      for (const w of work) tracker.track(w);
+      if (ownKube && kube) {
+        const own = kube;
+        tracker.track(Promise.allSettled(work).then(() => own.close()));
+      }
     };
   });
 }
