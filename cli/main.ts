@@ -154,7 +154,7 @@ async function runCliWithin(
     clearTimeout(deadline);
     const interrupt = interruptedBy();
     if (interrupt) {
-      if (!interrupt.quiet) io.stderr(`cni-trace: interrupted (${interrupt.kind}) before anything was sent to the cluster\n`);
+      if (!interrupt.quiet) io.stderr(`cni-trace: interrupted before anything was sent to the cluster (${interrupt.kind})\n`);
       return interrupt.exitCode;
     }
     throw err;
@@ -163,7 +163,7 @@ async function runCliWithin(
   const tracker = new CleanupTracker();
   let kube: InstanceType<typeof KubeClient> | undefined;
   const interruptedCode = (i: Interrupt): number => {
-    if (!i.quiet) io.stderr(`cni-trace: interrupted (${i.kind})${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}\n`);
+    if (!i.quiet) io.stderr(`cni-trace: interrupted${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'} (${i.kind})\n`);
     return i.exitCode;
   };
   let cleanedUp = true;

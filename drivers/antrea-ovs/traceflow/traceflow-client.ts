@@ -40,7 +40,8 @@ export interface FollowOptions {
   pollIntervalMs?: number;
   /**
    * A watch that brings no event (not even a bookmark) for this long is taken as dead: the
-   * connection may be half-open, or the server holds it without sending. Default 10 s.
+   * connection may be half-open, or the server holds it without sending. Default 5 s (a
+   * re-read and a new watch cost one request each: cheap against missing the result).
    */
   idleTimeoutMs?: number;
   /** Waits between failed watches (default: client-go's reflector's). */
@@ -243,7 +244,7 @@ export class TraceflowClient {
       let settled = false;
       let controller: AbortController | undefined;
       let events = 0;
-      const idleMs = opts.idleTimeoutMs ?? 10_000;
+      const idleMs = opts.idleTimeoutMs ?? 5000;
       let idle: NodeJS.Timeout | undefined;
       // Armed before the request is sent, so a server that never answers it is caught as well.
       const touch = () => {
