@@ -33,7 +33,7 @@ export const EXIT = { delivered: 0, notDelivered: 1, usage: 2, runtime: 3, inter
  * The run's one deadline is the trace's `--timeout` plus this: the trace (detection, the CLI's
  * look-ups, the driver) must end {@link CLEANUP_RESERVE_MS} before it, and clean-up has the rest.
  */
-const RUN_GRACE_MS = 15_000;
+const RUN_GRACE_MS = 20_000;
 const CLEANUP_RESERVE_MS = 5_000;
 /** Clean-up always gets at least this long, even when the deadline has passed. */
 const MIN_CLEANUP_MS = 2_000;

@@ -90,7 +90,7 @@ export class ToolMissingError extends CniTraceError {
 /** A command or the whole trace did not finish in time. */
 export class TraceTimeoutError extends CniTraceError {
   constructor(what: string, seconds: number) {
-    super('TIMEOUT', `${what} did not finish within ${seconds}s; raise --timeout (the whole run may take it plus 15s) or check that the cluster is healthy`, 3);
+    super('TIMEOUT', `${what} did not finish within ${seconds}s; raise --timeout (the whole run may take it plus 20s) or check that the cluster is healthy`, 3);
   }
 }
 

@@ -45,10 +45,10 @@ export interface CliProcessOptions {
 export function runCliProcess(args: string[], options: CliProcessOptions = {}): Promise<CliProcessRun> {
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
-    });
+    // Output is a pipe, so never coloured; uvu's FORCE_COLOR would make Node warn on stderr.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
+    delete env.FORCE_COLOR;
+    const child = spawn(process.execPath, [CLI_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let stdout = '';
     let stderr = '';
     let lastOutputMs: number | undefined;
