@@ -41,7 +41,8 @@ export function helpText(program = 'cni-trace'): string {
     '',
     'Exit codes: 0 delivered; 1 not delivered (dropped, rejected, a failed leg, inconclusive);',
     '            2 bad usage or input; 3 runtime error (cluster unreachable, forbidden, tool missing, timeout);',
-    '            130 interrupted (resources the trace created are deleted first).',
+    '            130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 stdout closed (resources the trace created are',
+    '            deleted and the processes it started on nodes ended first).',
   );
   return lines.join('\n') + '\n';
 }

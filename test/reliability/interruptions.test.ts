@@ -69,8 +69,8 @@ for (const cni of cnis) {
       let leftTraceflows = 0;
       let leftProcesses = 0;
       for (let i = 0; i < RUNS; i++) {
-        // Anywhere from the very start to the end of a typical run.
-        const at = Math.round(Math.random() * base.ms * 1.1);
+        // Anywhere from the very start to near the end of a typical run.
+        const at = Math.round(Math.random() * base.ms * 0.95);
         const r = await runCliProcess(['--kubeconfig', cni.lab!.kubeconfigPath!, ...cni.args], { interruption: kind, interruptAfterMs: at, limitMs: 60_000 });
         const left = await leftovers(cni.lab!);
         killLeftovers(left);
