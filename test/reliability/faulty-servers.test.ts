@@ -43,6 +43,21 @@ for (const { kind, message } of cases) {
   });
 }
 
+test("the CLI's own look-ups (antctl -D resolution, --traceflow) are bounded too", async () => {
+  const api = await startFaultyApi('silent', dir);
+  started.push(api);
+  for (const [args, what] of [
+    [['-S', 'frontend/client', '-D', 'backend/web'], /get pods "backend\/web": the API server did not answer within 1s/],
+    [['--traceflow', 'tf-1'], /the API server did not answer within 1s/],
+  ] as Array<[string[], RegExp]>) {
+    const r = await runCliProcess(['--kubeconfig', api.kubeconfigPath, ...args, '--request-timeout', '1s'], { limitMs: 30_000 });
+    assert.ok(!r.killed, `${args.join(' ')}: still running after 30 s`);
+    assert.is(r.code, 3, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, what);
+    assert.ok(r.ms < 8000, `${args.join(' ')}: took ${Math.round(r.ms)} ms`);
+  }
+});
+
 test('with no request timeout (0), the run deadline still ends a silent server in bounded time', async () => {
   const api = await startFaultyApi('silent', dir);
   started.push(api);

@@ -54,6 +54,8 @@ async function baseline(cni: Cni): Promise<CliProcessRun> {
   assert.ok(!r.killed && r.code !== null && r.code <= 1, `${cni.name}: uninterrupted run failed: ${r.code} ${r.stderr}`);
   assert.equal(left.traceflows, [], `${cni.name}: Traceflows left by a finished run`);
   assert.equal(left.processes, [], `${cni.name}: node processes left by a finished run`);
+  // Out as soon as the result is: nothing holds the process open (the bin's 2 s guard not needed).
+  assert.ok(r.ms - (r.lastOutputMs ?? 0) < 1500, `${cni.name}: exited ${Math.round(r.ms - (r.lastOutputMs ?? 0))} ms after its last output`);
   return r;
 }
 
