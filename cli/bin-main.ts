@@ -1,26 +1,17 @@
 import { runCli, type CliIo } from './main.js';
+import { installProcessInterrupts, type ProcessInterrupts } from './process-interrupts.js';
 
-/** Process wiring of the CLI: real stdout/stderr, signals, built-in drivers. */
-export async function main(argv: string[]): Promise<number> {
+/**
+ * Process wiring of the CLI: real stdout/stderr (writes dropped once closed), the interrupts
+ * (installed by the bin before this module loads), built-in drivers.
+ */
+export async function main(argv: string[], interrupts: ProcessInterrupts = installProcessInterrupts()): Promise<number> {
   const io: CliIo = {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
+    stdout: (t) => interrupts.writeStdout(t),
+    stderr: (t) => interrupts.writeStderr(t),
     env: process.env,
     isTty: Boolean(process.stdout.isTTY),
-    onInterrupt: (handler) => {
-      let count = 0;
-      const onSignal = () => {
-        // A second Ctrl-C gives up waiting for clean-up.
-        if (++count > 1) process.exit(130);
-        handler();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      return () => {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      };
-    },
+    onInterrupt: (handler) => interrupts.onInterrupt(handler),
   };
   return runCli(argv, io, async () => {
     await import('reflect-metadata');

@@ -53,6 +53,13 @@ export const CLI_OPTIONS: readonly CliOption[] = [
   { name: 'no-color', type: 'boolean', help: 'never colour the output (also NO_COLOR=1)', group: 'output' },
   { name: 'kubeconfig', short: 'k', type: 'string', arg: 'PATH', help: 'kubeconfig file (default $KUBECONFIG, ~/.kube/config, in-cluster)', group: 'cluster' },
   { name: 'context', type: 'string', arg: 'NAME', help: 'kubeconfig context to use', group: 'cluster' },
+  {
+    name: 'request-timeout',
+    type: 'string',
+    arg: 'DURATION',
+    help: 'longest one API request or exec connect may take, as kubectl reads it (1s, 2m; a bare integer is seconds; 0: no limit; default 30s)',
+    group: 'cluster',
+  },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help', group: 'general' },
   { name: 'version', type: 'boolean', help: 'print the version', group: 'general' },
 ];

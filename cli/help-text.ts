@@ -43,7 +43,8 @@ export function helpText(program = 'cni-trace'): string {
     'Exit codes: 0 delivered (with --all-backends: to every ready backend);',
     '            1 not delivered (dropped, rejected, a failed leg, inconclusive; with --all-backends: any backend);',
     '            2 bad usage or input; 3 runtime error (cluster unreachable, forbidden, tool missing, timeout);',
-    '            130 interrupted (resources the trace created are deleted first).',
+    '            130 Ctrl-C, 143 SIGTERM, 129 SIGHUP, 141 stdout closed (resources the trace created are',
+    '            deleted and the processes it started on nodes ended first).',
     '            With -o json|yaml a failure prints a TraceError document on stdout (code, message,',
     '            exitCode); with -o junit a suite with an <error> test case.',
   );

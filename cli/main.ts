@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { DependencyContainer } from 'tsyringe';
 import type { Subscription } from 'rxjs';
-import { CniTraceError, InvalidArgumentError, NotFoundError, toCniTraceError } from '../core/errors.js';
+import { CniTraceError, InvalidArgumentError, NotFoundError, toCniTraceError, TraceTimeoutError } from '../core/errors.js';
 import type { TraceEvent } from '../core/events.js';
 import type { KubeClient } from '../core/kube/kube-client.js';
 import type { TraceRequest, TraceResult } from '../core/model.js';
@@ -12,6 +12,8 @@ import { parseCliArgs } from './argv-parser.js';
 import { requestedOutput, type RequestedOutput } from './requested-output.js';
 import { helpText } from './help-text.js';
 import { invocationFromFlags, type CliInvocation } from './request-from-flags.js';
+import { parseRequestTimeout } from '../core/kube/request-timeout.js';
+import type { Interrupt } from './process-interrupts.js';
 
 /** Where the CLI writes, and what it knows of its environment (injectable for tests). */
 export interface CliIo {
@@ -19,12 +21,24 @@ export interface CliIo {
   stderr: (text: string) => void;
   env: NodeJS.ProcessEnv;
   isTty: boolean;
-  /** Registers a handler for Ctrl-C / SIGTERM; returns a function that removes it. */
-  onInterrupt?: (handler: () => void) => () => void;
+  /**
+   * Registers a handler for the interrupts (Ctrl-C, SIGTERM, SIGHUP, a closed stdout), called at
+   * once if one already came; returns a function that removes it.
+   */
+  onInterrupt?: (handler: (interrupt: Interrupt) => void) => () => void;
 }
 
-/** Exit codes of the CLI. */
+/** Exit codes of the CLI (interrupts: see {@link INTERRUPT_EXIT_CODES}). */
 export const EXIT = { delivered: 0, notDelivered: 1, usage: 2, runtime: 3, interrupted: 130 } as const;
+
+/**
+ * The run's one deadline is the trace's `--timeout` plus this: the trace (detection, the CLI's
+ * look-ups, the driver) must end {@link CLEANUP_RESERVE_MS} before it, and clean-up has the rest.
+ */
+const RUN_GRACE_MS = 20_000;
+const CLEANUP_RESERVE_MS = 5_000;
+/** Clean-up always gets at least this long, even when the deadline has passed. */
+const MIN_CLEANUP_MS = 2_000;
 
 /** Whether a result counts as success: delivered, or left the cluster towards an external IP. */
 export function resultIsSuccess(result: TraceResult): boolean {
@@ -103,10 +117,19 @@ function runtimeFailure(err: unknown): RunFailure {
   return { code: e.code, message: e.message, exitCode: e.exitCode, stderr: `cni-trace: ${known ? `${e.message} [${e.code}]` : `internal error: ${e.message}`}\n` };
 }
 
-/** The interrupt (Ctrl-C, SIGTERM) as the CLI reports it: exit 130. */
-function interruptFailure(cleanedUp: boolean | undefined): RunFailure {
-  const message = `interrupted${cleanedUp === undefined ? '' : cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}`;
-  return { code: 'INTERRUPTED', message, exitCode: EXIT.interrupted, stderr: `cni-trace: ${message}\n` };
+/** An interrupt as the CLI reports it: its own exit code (130 Ctrl-C, 143, 129, 141). */
+function interruptFailure(i: Interrupt, message: string): RunFailure {
+  return { code: 'INTERRUPTED', message: `${message} (${i.kind})`, exitCode: i.exitCode, stderr: i.quiet ? '' : `cni-trace: ${message} (${i.kind})\n` };
+}
+
+/**
+ * Reports an interrupt. A closed stdout (quiet) gets nothing: its reader is gone and stderr
+ * usually goes with it.
+ */
+async function reportInterrupt(io: CliIo, output: RequestedOutput, i: Interrupt, message: string, partial?: PartialTraceResult): Promise<number> {
+  const failure = interruptFailure(i, message);
+  if (i.quiet) return failure.exitCode;
+  return reportFailure(io, output, failure, partial);
 }
 
 /**
@@ -119,7 +142,32 @@ export async function runCli(
   io: CliIo,
   drivers: DependencyContainer | (() => Promise<DependencyContainer>),
 ): Promise<number> {
+  const t0 = performance.now();
+  // Interrupts are handled from here on: one during the heavy imports or the look-ups below
+  // still takes the cancel path.
+  let interrupted: Interrupt | undefined;
+  let cancel: (() => void) | undefined;
+  const removeInterrupt = io.onInterrupt?.((i) => {
+    interrupted ??= i;
+    cancel?.();
+  });
+  try {
+    return await runCliWithin(argv, io, drivers, t0, () => interrupted, (fn) => (cancel = fn));
+  } finally {
+    removeInterrupt?.();
+  }
+}
+
+async function runCliWithin(
+  argv: readonly string[],
+  io: CliIo,
+  drivers: DependencyContainer | (() => Promise<DependencyContainer>),
+  t0: number,
+  interruptedBy: () => Interrupt | undefined,
+  onCancel: (fn: () => void) => void,
+): Promise<number> {
   let inv: CliInvocation;
+  let requestTimeoutMs: number | undefined;
   // Known before the flags are valid, so a usage error is also reported in the asked-for format.
   let output: RequestedOutput = requestedOutput(argv);
   try {
@@ -134,6 +182,8 @@ export async function runCli(
     }
     inv = invocationFromFlags(flags, io.env, io.isTty);
     output = inv.output;
+    const rt = flags['request-timeout'];
+    if (typeof rt === 'string') requestTimeoutMs = parseRequestTimeout(rt);
     // A provisional --traceflow request is validated once rebuilt from the Traceflow (by the tracer).
     if (!inv.existingTraceflow) validateTraceRequest(inv.request);
   } catch (err) {
@@ -142,40 +192,79 @@ export async function runCli(
     return reportFailure(io, output, { code: e.code, message: e.message, exitCode, stderr: `cni-trace: ${e.message}\nRun "cni-trace --help" for usage.\n` });
   }
 
-  // Heavy modules load only now: `--help` and usage errors stay fast.
-  const [formatters, { trace }, { CleanupTracker }, { KubeClient }, { loadKubeConfig }] = await Promise.all([
-    import('../formatters/index.js'),
-    import('../core/tracer.js'),
-    import('../core/cleanup-tracker.js'),
-    import('../core/kube/kube-client.js'),
-    import('../core/kube/kube-config-loader.js'),
-  ]);
-  const tracker = new CleanupTracker();
-  let interrupted = false;
-  let cancel: (() => void) | undefined;
-  const removeInterrupt = io.onInterrupt?.(() => {
-    interrupted = true;
-    cancel?.();
+  // One deadline for the whole run: the CLI's own look-ups, detection, the trace, clean-up.
+  const exitBy = t0 + inv.request.timeoutSeconds * 1000 + RUN_GRACE_MS;
+  const traceBy = exitBy - CLEANUP_RESERVE_MS;
+  let phase = 'loading the drivers';
+  let stop: ((err: Error | undefined) => void) | undefined;
+  const stopped = new Promise<never>((_, reject) => (stop = (err) => reject(err ?? new Error('interrupted'))));
+  stopped.catch(() => undefined);
+  // A little after the trace's own deadline, which can say more precisely what was unfinished.
+  const deadline = setTimeout(() => stop?.(new TraceTimeoutError(`the run (${phase})`, Math.round((traceBy - t0) / 1000))), Math.max(0, traceBy + 500 - performance.now()));
+  let cancelTrace: (() => void) | undefined;
+  onCancel(() => {
+    cancelTrace?.();
+    stop?.(undefined);
   });
+
+  // Heavy modules load only now: `--help` and usage errors stay fast. An interrupt while they
+  // load ends the run at once: nothing was sent to the cluster yet.
+  let modules;
+  try {
+    modules = await Promise.race([
+      Promise.all([
+        import('../formatters/index.js'),
+        import('../core/tracer.js'),
+        import('../core/cleanup-tracker.js'),
+        import('../core/kube/kube-client.js'),
+        import('../core/kube/kube-config-loader.js'),
+      ]),
+      stopped,
+    ]);
+  } catch (err) {
+    clearTimeout(deadline);
+    const interrupt = interruptedBy();
+    if (interrupt) return reportInterrupt(io, output, interrupt, 'interrupted before anything was sent to the cluster');
+    throw err;
+  }
+  const [formatters, { trace }, { CleanupTracker }, { KubeClient }, { loadKubeConfig }] = modules;
+  const tracker = new CleanupTracker();
+  let kube: InstanceType<typeof KubeClient> | undefined;
   // What the trace established before a failure, for the error document's partialResult.
   const partial: PartialTraceResult = { request: inv.request, legs: [], warnings: [] };
+  const interruptedCode = (i: Interrupt): Promise<number> =>
+    reportInterrupt(io, output, i, `interrupted${cleanedUp ? '; resources created by the trace were removed' : '; clean-up did not finish in time'}`, partial);
+  let cleanedUp = true;
+  const settle = async () => {
+    cleanedUp = await tracker.settled(Math.max(MIN_CLEANUP_MS, Math.min(15_000, exitBy - performance.now())));
+    for (const err of tracker.errors()) io.stderr(`cni-trace: warning: clean-up failed: ${(err as Error).message ?? String(err)}\n`);
+    kube?.close();
+  };
 
   try {
-    const container = typeof drivers === 'function' ? await drivers() : drivers;
-    const kube = inv.ambiguousDestination || inv.existingTraceflow ? new KubeClient(loadKubeConfig({ kubeconfig: inv.kubeconfig, context: inv.context })) : undefined;
-    const request = !kube
-      ? inv.request
-      : inv.existingTraceflow
-        ? await (await import('./builtin-drivers.js')).requestForExistingTraceflow(kube, inv.existingTraceflow, inv.request)
-        : await resolveAmbiguousDestination(inv, kube);
+    if (interruptedBy()) throw new Error('interrupted');
+    const container = await Promise.race([typeof drivers === 'function' ? drivers() : Promise.resolve(drivers), stopped]);
+    const kubeOptions = { kubeconfig: inv.kubeconfig, context: inv.context, ...(requestTimeoutMs !== undefined ? { requestTimeoutMs } : {}) };
+    phase = 'resolving the destination';
+    kube = inv.ambiguousDestination || inv.existingTraceflow ? new KubeClient(loadKubeConfig(kubeOptions)) : undefined;
+    const request = await Promise.race([
+      !kube
+        ? Promise.resolve(inv.request)
+        : inv.existingTraceflow
+          ? import('./builtin-drivers.js').then((m) => m.requestForExistingTraceflow(kube!, inv.existingTraceflow!, inv.request))
+          : resolveAmbiguousDestination(inv, kube),
+      stopped,
+    ]);
+    phase = 'tracing';
     const renderer = inv.output === 'text' ? new formatters.TextStreamRenderer({ level: inv.logLevel, color: inv.color }) : undefined;
 
     const result = await new Promise<TraceResult | undefined>((resolve, reject) => {
       const subscription: Subscription = trace(request, {
         container,
-        kube: kube ?? { kubeconfig: inv.kubeconfig, context: inv.context },
+        kube: kube ?? kubeOptions,
         logLevel: inv.logLevel,
         cleanup: tracker,
+        deadlineAt: traceBy,
       }).subscribe({
         next: (event: TraceEvent) => {
           collectPartial(partial, event);
@@ -191,24 +280,35 @@ export async function runCli(
       });
       // An unsubscribed stream never completes, so the interrupt settles the promise itself;
       // unsubscribing starts the driver's clean-up, which the tracker waits for below.
-      cancel = () => {
+      cancelTrace = () => {
         subscription.unsubscribe();
         resolve(undefined);
       };
-      if (interrupted) cancel();
+      stopped.catch((err: unknown) => {
+        subscription.unsubscribe();
+        reject(err);
+      });
+      if (interruptedBy()) cancelTrace();
     });
 
-    const cleanedUp = await tracker.settled(15_000);
-    for (const err of tracker.errors()) io.stderr(`cni-trace: warning: clean-up failed: ${(err as Error).message ?? String(err)}\n`);
-    if (interrupted || !result) return await reportFailure(io, output, interruptFailure(cleanedUp), partial);
+    await settle();
+    const interrupt = interruptedBy();
+    if (interrupt) return interruptedCode(interrupt);
+    if (!result) {
+      return await reportFailure(io, output, { code: 'NO_RESULT', message: 'the trace ended without a result', exitCode: EXIT.runtime, stderr: 'cni-trace: the trace ended without a result\n' }, partial);
+    }
     if (inv.antctl && (inv.output === 'yaml' || inv.output === 'json')) io.stdout(formatters.formatAntctl(result, inv.output));
     else if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
     return resultIsSuccess(result) ? EXIT.delivered : EXIT.notDelivered;
   } catch (err) {
-    await tracker.settled(15_000);
-    return await reportFailure(io, output, interrupted ? interruptFailure(undefined) : runtimeFailure(err), partial);
+    // Whatever failed, what the trace started is cleaned up before the process says so and exits.
+    cancelTrace?.();
+    await settle();
+    const interrupt = interruptedBy();
+    if (interrupt) return interruptedCode(interrupt);
+    return await reportFailure(io, output, runtimeFailure(err), partial);
   } finally {
-    removeInterrupt?.();
+    clearTimeout(deadline);
   }
 }
 

@@ -90,7 +90,7 @@ export class ToolMissingError extends CniTraceError {
 /** A command or the whole trace did not finish in time. */
 export class TraceTimeoutError extends CniTraceError {
   constructor(what: string, seconds: number) {
-    super('TIMEOUT', `${what} did not finish within ${seconds}s; raise --timeout or check that the cluster is healthy`, 3);
+    super('TIMEOUT', `${what} did not finish within ${seconds}s; raise --timeout (the whole run may take it plus 20s) or check that the cluster is healthy`, 3);
   }
 }
 
@@ -98,11 +98,14 @@ export class TraceTimeoutError extends CniTraceError {
 export class CommandError extends CniTraceError {
   readonly target: string;
   readonly argv: string[];
+  /** The command ran and ended (a status came back), as opposed to a transport failure. */
+  readonly exited: boolean;
 
-  constructor(target: string, argv: string[], message: string, options?: { cause?: unknown }) {
+  constructor(target: string, argv: string[], message: string, options?: { cause?: unknown; exited?: boolean }) {
     super('COMMAND_FAILED', `${target}: running "${argv.join(' ')}" failed: ${message}`, 3, options);
     this.target = target;
     this.argv = argv;
+    this.exited = options?.exited === true;
   }
 }
 

@@ -52,6 +52,8 @@ export async function traceAll(requests: readonly TraceRequest[], options: Trace
   } finally {
     // A scope the caller passed in is theirs to close.
     if (!options.scope) await scope.close();
+    // A client the batch loaded itself is closed, so no connection of it keeps the process alive.
+    if (kube && !(options.kube instanceof KubeClient)) kube.close();
   }
   return outcomes;
 }

@@ -26,6 +26,12 @@ export interface TraceOptions {
   cleanup?: CleanupTracker;
   /** Values shared with the other traces of a batch (see {@link traceAll}); the caller closes it. */
   scope?: TraceScope;
+  /**
+   * When the trace must have ended (`performance.now()` time), for a caller whose own deadline
+   * covers work before the trace (the CLI's look-ups). Default: the request's timeout plus a
+   * grace, counted from subscription (so detection and resolution are inside it).
+   */
+  deadlineAt?: number;
 }
 
 /**
@@ -53,6 +59,11 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
     let kube: KubeClient | undefined = options.kube instanceof KubeClient ? options.kube : undefined;
     const innerUnsubscribes: Array<() => void> = [];
     let deadline: NodeJS.Timeout | undefined;
+    /** What the trace is doing, so a deadline can say what did not finish. */
+    let phase = 'detecting the CNI';
+    // A client the trace loads itself is closed once its clean-up is done, so none of its
+    // connections keeps the process alive.
+    const ownKube = !(options.kube instanceof KubeClient);
 
     const log = (level: LogLevel, message: string) => subscriber.next({ type: 'log', level, message });
     const cluster: ClusterContext = {
@@ -61,11 +72,25 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
       ...(options.scope ? { scope: options.scope } : {}),
     };
 
+    // One deadline from subscription: detection, the driver's look-ups and the trace itself.
+    let rejectDeadline: (err: Error) => void = () => undefined;
+    const deadlineHit = new Promise<never>((_, reject) => (rejectDeadline = reject));
+    deadlineHit.catch(() => undefined);
+    const until = options.deadlineAt ?? t0 + request.timeoutSeconds * 1000 + DEADLINE_GRACE_MS;
+    const armDeadline = () => {
+      deadline = setTimeout(() => {
+        abort.abort();
+        rejectDeadline(new TraceTimeoutError(`the trace (${phase})`, Math.round((until - t0) / 1000)));
+      }, Math.max(0, until - performance.now()));
+    };
+
     const run = async () => {
+      armDeadline();
       subscriber.next({ type: 'started', request, at: startedAt.toISOString() });
       validateTraceRequest(request);
       const registry = new DriverRegistry(options.container);
-      const { driver, detection } = await registry.select(request.cni, cluster);
+      const { driver, detection } = await Promise.race([registry.select(request.cni, cluster), deadlineHit]);
+      phase = `running the ${driver.id} trace`;
       log(2, `using the ${driver.id} driver (${detection.reason})`);
       driver.validate?.(request);
       if (abort.signal.aborted) return;
@@ -76,13 +101,6 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
         logLevel: options.logLevel ?? 0,
         addCleanup: (fn) => cleanups.push(fn),
       };
-      const timeout = new Promise<never>((_, reject) => {
-        deadline = setTimeout(() => {
-          abort.abort();
-          reject(new TraceTimeoutError('the trace', request.timeoutSeconds));
-        }, request.timeoutSeconds * 1000 + DEADLINE_GRACE_MS);
-      });
-      timeout.catch(() => undefined);
       const subscribe = (req: TraceRequest, ctx: TraceContext, forward: (e: TraceEvent) => void) =>
         runDriver(driver, req, ctx, forward, (stop) => innerUnsubscribes.push(stop));
       const everyBackend = request.allBackends === true && request.destination.kind === 'service';
@@ -92,8 +110,9 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
         everyBackend
           ? traceEveryBackend(request, context, cluster.kube(), subscribe, (e) => subscriber.next(e), options.scope)
           : traceOne(request, context, cluster.kube(), subscribe, (e) => subscriber.next(e)),
-        timeout,
+        deadlineHit,
       ]);
+      if (deadline) clearTimeout(deadline);
       subscriber.next({
         type: 'finished',
         result: (({ native, backends, ...rest }) => ({
@@ -115,7 +134,12 @@ export function trace(request: TraceRequest, options: TraceOptions = {}): Observ
       if (deadline) clearTimeout(deadline);
       abort.abort();
       for (const stop of innerUnsubscribes.splice(0)) stop();
-      for (const fn of cleanups.splice(0)) tracker.track(fn());
+      const work = cleanups.splice(0).map((fn) => fn());
+      for (const w of work) tracker.track(w);
+      if (ownKube && kube) {
+        const own = kube;
+        tracker.track(Promise.allSettled(work).then(() => own.close()));
+      }
     };
   });
 }

@@ -3,6 +3,7 @@
  * cluster objects for the scenario, starts the server in this process or as a detached daemon
  * (pid file, log, endpoint file as ready signal), and returns the kubeconfig paths.
  */
+import type { KubeApiServer } from './kube-api/kube-api-server.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,8 @@ export interface LabApiServer {
   restrictedKubeconfigPath: string;
   /** The daemon process (daemon mode only). */
   process?: ManagedProcess;
+  /** The server itself (in-process mode only). */
+  server?: KubeApiServer;
   /** Stops an in-process server (no-op for a daemon: it is stopped by pid with the rest). */
   stop(): Promise<void>;
 }
@@ -70,6 +73,7 @@ export async function startLabApiServer(mode: 'in-process' | 'daemon', ctx: LabA
       url: launched.endpoint.url,
       kubeconfigPath: launched.kubeconfigs.admin!,
       restrictedKubeconfigPath: launched.kubeconfigs.restricted!,
+      server: launched.server,
       stop: async () => {
         await antrea?.stop();
         await launched.server.stop();

@@ -3,6 +3,7 @@
  * `Lab.up` loads and validates a scenario, starts every node's OVS/OVN, starts the API server and
  * records everything in a state directory; `lab.down()` / `Lab.down(stateDir)` stop it by pid.
  */
+import type { KubeApiServer } from './kube-api/kube-api-server.js';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startLabApiServer, type LabApiServer } from './lab-api-server.js';
@@ -88,6 +89,14 @@ export class Lab {
   readonly apiServerUrl: string | undefined;
   private readonly api: LabApiServer | undefined;
   private stopped = false;
+
+  /**
+   * The in-process API server (undefined in daemon mode): its store, its exec processes
+   * (`execProcesses()`), and `execStreamCloseKeepsProcess`.
+   */
+  get kubeApi(): KubeApiServer | undefined {
+    return this.api?.server;
+  }
 
   private constructor(init: { scenario: Scenario; stateDir: string; cluster?: OvnClusterRuntime; antrea?: AntreaClusterRuntime; api?: LabApiServer }) {
     this.scenario = init.scenario;

@@ -14,9 +14,11 @@ import {
 import { ClusterError, ForbiddenError, NotFoundError } from '../errors.js';
 import type { AddressFamily } from '../model.js';
 import { tlsFailure } from './tls-failure.js';
+import { isAbortError, RequestTimeoutError, requestTimeoutOf } from './request-timeout.js';
+import { destroySharedAgents } from './shared-agent.js';
 
 /** Describes one API call, so a failure can name the verb, resource and object. */
-interface CallInfo {
+export interface CallInfo {
   verb: string;
   resource: string;
   namespace?: string;
@@ -45,12 +47,25 @@ export class KubeClient {
     return this.config.getCurrentCluster()?.server;
   }
 
+  /** The request timeout every API call of this client has, in ms (0: none). */
+  get requestTimeoutMs(): number {
+    return requestTimeoutOf(this.config);
+  }
+
+  /**
+   * Closes the client's connections, including those of requests still waiting for an answer,
+   * so nothing it opened keeps the process alive. The client can still be used (it reconnects).
+   */
+  close(): void {
+    destroySharedAgents(this.config);
+  }
+
   /** Runs an API call and translates its failure. */
   async call<T>(info: CallInfo, fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
-      throw translateApiError(err, info, this.server);
+      throw translateApiError(err, info, this.requestTimeoutMs, this.server);
     }
   }
 
@@ -60,7 +75,7 @@ export class KubeClient {
       return await fn();
     } catch (err) {
       if (err instanceof ApiException && err.code === 404) return undefined;
-      throw translateApiError(err, info, this.server);
+      throw translateApiError(err, info, this.requestTimeoutMs, this.server);
     }
   }
 
@@ -135,8 +150,12 @@ export function podIpOfFamily(pod: V1Pod, family: AddressFamily): string | undef
   return ips.find((ip) => (family === 'ip6' ? ip.includes(':') : !ip.includes(':')));
 }
 
-/** Translates a client-node failure into a cni-trace error (`server`: the URL, for TLS failures). */
-export function translateApiError(err: unknown, info: CallInfo, server?: string): Error {
+/**
+ * Translates a client-node failure into a cni-trace error. `requestTimeoutMs`: the timeout the
+ * call had (an aborted request is that timeout: cni-trace gives API calls no other signal);
+ * `server`: the URL, for TLS failures.
+ */
+export function translateApiError(err: unknown, info: CallInfo, requestTimeoutMs = 0, server?: string): Error {
   const tls = tlsFailure(err, server);
   if (tls) return tls;
   if (err instanceof ApiException) {
@@ -147,8 +166,11 @@ export function translateApiError(err: unknown, info: CallInfo, server?: string)
     if (err.code === 401) return new ClusterError(`the API server rejected the credentials (401): ${message}; refresh your kubeconfig`);
     return new ClusterError(`${info.verb} ${info.resource}${info.name ? ` "${info.name}"` : ''} failed (HTTP ${err.code}): ${message}`, { cause: err });
   }
+  if (isAbortError(err) && requestTimeoutMs > 0) {
+    return new RequestTimeoutError(`${info.verb} ${info.resource}${info.name ? ` "${info.namespace ? `${info.namespace}/` : ''}${info.name}"` : info.namespace ? ` in namespace "${info.namespace}"` : ''}`, requestTimeoutMs);
+  }
   const message = (err as Error)?.message ?? String(err);
-  if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed/i.test(message)) {
+  if (/ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|socket hang up|fetch failed|closed the connection/i.test(message)) {
     return new ClusterError(`cannot reach the Kubernetes API server (${message}); check the kubeconfig and that the cluster is up`, { cause: err });
   }
   return err instanceof Error ? err : new ClusterError(message);

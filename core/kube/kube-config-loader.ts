@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { KubeconfigError } from '../errors.js';
+import { applyRequestTimeout, DEFAULT_REQUEST_TIMEOUT_MS } from './request-timeout.js';
 import { shareAgents } from './shared-agent.js';
 
 /** Where to find cluster credentials. */
@@ -9,6 +10,8 @@ export interface KubeConfigOptions {
   kubeconfig?: string;
   /** Context to use instead of the current one (`--context`). */
   context?: string;
+  /** Longest one API request may take, in ms (`--request-timeout`); 0: none. Default 30 s. */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -38,5 +41,5 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): KubeConfig {
   if (!kc.getCurrentCluster()) {
     throw new KubeconfigError('no cluster in the kubeconfig; pass --kubeconfig, set KUBECONFIG or run inside a cluster');
   }
-  return shareAgents(kc);
+  return applyRequestTimeout(shareAgents(kc), options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
 }

@@ -11,6 +11,21 @@ import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 
 type AgentOptions = Record<string, unknown>;
 
+/** The agents each KubeConfig handed out, so a finished process can close their sockets. */
+const agentsOf = new WeakMap<KubeConfig, Map<string, { destroy(): void }>>();
+
+/**
+ * Closes every socket of the agents `kc` handed out: idle kept-alive ones, and those of requests
+ * still waiting for an answer (a server that accepted and never answered), which would otherwise
+ * keep the process alive. Calls made afterwards open new connections.
+ */
+export function destroySharedAgents(kc: KubeConfig): void {
+  const agents = agentsOf.get(kc);
+  if (!agents) return;
+  for (const agent of agents.values()) agent.destroy();
+  agents.clear();
+}
+
 /** The TLS material and settings client-node passes to createAgent, as one cache key. */
 function agentKey(cluster: Cluster, user: string | undefined, options: AgentOptions): string {
   const h = createHash('sha256');
@@ -34,12 +49,19 @@ export function shareAgents(kc: KubeConfig): KubeConfig {
   const target = kc as unknown as { createAgent?: (cluster: Cluster | null, options: AgentOptions) => unknown };
   if (typeof target.createAgent !== 'function') return kc;
   const create = target.createAgent.bind(kc);
-  const agents = new Map<string, Agent>();
+  const agents = new Map<string, { destroy(): void }>();
+  agentsOf.set(kc, agents);
+  let others = 0;
   target.createAgent = (cluster, options) => {
-    if (!cluster || cluster.proxyUrl || !cluster.server.startsWith('https:')) return create(cluster, options);
+    if (!cluster || cluster.proxyUrl || !cluster.server.startsWith('https:')) {
+      // Not shared (proxies, plain HTTP), but closed with the others at the end.
+      const agent = create(cluster, options) as { destroy?(): void } | undefined;
+      if (agent && typeof agent.destroy === 'function') agents.set(`other:${others++}`, agent as { destroy(): void });
+      return agent;
+    }
     const opts = options as AgentOptions;
     const key = agentKey(cluster, kc.getCurrentUser()?.name, opts);
-    let agent = agents.get(key);
+    let agent = agents.get(key) as Agent | undefined;
     if (!agent) {
       // One parsed TLS context for every connection (tls.connect would build one per socket).
       const secureContext = createSecureContext({

@@ -34,6 +34,13 @@ export interface CommandSpec {
   timeoutMs?: number;
   /** Cancels the command (the process is killed or the exec stream closed). */
   signal?: AbortSignal;
+  /**
+   * The command's processes carry this tag as one of their arguments, or in the environment as
+   * `CNI_TRACE_SESSION` (see `node-process-reaper.ts`): a remote runner ends them explicitly
+   * when the command is cancelled or times out. Remote runners tag every command with streamed
+   * input (`stdinChunks`) themselves; set this when the command carries its own tag.
+   */
+  processTag?: string;
 }
 
 /** What came back. */

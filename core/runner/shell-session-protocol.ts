@@ -19,8 +19,11 @@
  * The bash program a session runs (`bash -c SCRIPT <name> <marker>`). The command runs as a job
  * bash waits for, so a signal that ends bash (a timeout or cancellation of the session's exec)
  * kills the running command too instead of leaving it behind with the session's output open.
+ * The commands inherit the marker as `CNI_TRACE_SESSION` (and bash has it among its arguments),
+ * so a cancelled session's processes can be found and ended explicitly (`node-process-reaper.ts`).
  */
 export const SHELL_SESSION_SCRIPT = `mark=$1
+export CNI_TRACE_SESSION="$mark"
 trap 'kill -KILL $(jobs -p) 2>/dev/null; exit 143' TERM HUP INT
 while IFS= read -r -d '' id; do
   [[ -z $id ]] && exit 0

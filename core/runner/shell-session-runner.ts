@@ -90,6 +90,7 @@ class Session {
     this.ended = inner
       .run({
         argv: shellSessionArgv(this.marker),
+        processTag: this.marker,
         stdinChunks: this.input,
         onStdout: (t) => this.onText(t, 'stdout'),
         onStderr: (t) => this.onText(t, 'stderr'),

@@ -6,7 +6,7 @@
  */
 import { stringify } from 'yaml';
 import type { TraceContext } from '../../core/driver.js';
-import { NotFoundError } from '../../core/errors.js';
+import { CniTraceError, ForbiddenError, NotFoundError } from '../../core/errors.js';
 import type { DriverEvent } from '../../core/events.js';
 import type { Leg, ResolvedEndpoint, TraceRequest } from '../../core/model.js';
 import { endpointLabel } from '../../core/endpoint-label.js';
@@ -14,7 +14,7 @@ import { requirePodAddress, requireServiceAddress } from '../../core/endpoint-ad
 import { checkTraceflowObject } from './traceflow/traceflow-shape.js';
 import type { OvsDetailOptions } from './ovs-detail/ovs-detail-run.js';
 import { isSenderReport } from './traceflow/observation-normalize.js';
-import { TraceflowClient } from './traceflow/traceflow-client.js';
+import { TraceflowClient, type FollowStats } from './traceflow/traceflow-client.js';
 import {
   defaultRuleDrop,
   evaluateTraceflow,
@@ -132,8 +132,11 @@ export class TraceflowRun {
         ctx.addCleanup(async () => {
           try {
             await creating;
-          } catch {
-            return;
+          } catch (err) {
+            // Refused: nothing exists. Any other failure (no answer in time, a dropped
+            // connection) may have come after the server created it: delete by name anyway.
+            if (err instanceof CniTraceError && err.exitCode === 2) return;
+            if (err instanceof ForbiddenError) return;
           }
           await client.delete(name);
         });
@@ -156,8 +159,10 @@ export class TraceflowRun {
       local.abort();
     }, timeoutSeconds * 1000 + (this.options.deadlineGraceMs ?? DEFAULT_GRACE_MS));
     let end;
+    const stats: FollowStats = { watches: 0, failedWatches: 0, observed: 0 };
     try {
       end = this.onUpdate(initial) ? 'finished' : await client.follow({
+        stats,
         name,
         ...(initial.metadata.resourceVersion ? { resourceVersion: initial.metadata.resourceVersion } : {}),
         signal: local.signal,
@@ -183,7 +188,17 @@ export class TraceflowRun {
       return;
     }
     const isolation = await this.isolationFacts(final);
-    const outcome = evaluateTraceflow(final, this.evaluationContext({ ...(timedOut && !isFinalPhase(final.status?.phase) ? { localTimeoutSeconds: timeoutSeconds } : {}), ...(isolation ? { isolation } : {}) }));
+    // The phase is "pending" only if the API server said so: a Traceflow whose state never came
+    // back (every watch failed) is unknown.
+    const unobserved = !existing && stats.observed === 0 && stats.failedWatches > 0 ? `${stats.watches} watch request(s), ${stats.failedWatches} failed; last: ${stats.lastProblem ?? 'no answer'}` : undefined;
+    const outcome = evaluateTraceflow(
+      final,
+      this.evaluationContext({
+        ...(timedOut && !isFinalPhase(final.status?.phase) ? { localTimeoutSeconds: timeoutSeconds } : {}),
+        ...(unobserved ? { unobserved } : {}),
+        ...(isolation ? { isolation } : {}),
+      }),
+    );
     if (ctx.logLevel >= 2 && (final.status?.results?.length ?? 0) > 0) {
       const { runOvsDetail } = await import('./ovs-detail/ovs-detail-run.js');
       await runOvsDetail(final, request, ctx, this.emit, this.options.ovsDetail ?? {});

@@ -87,6 +87,14 @@ export interface ExecSessionOptions {
   stdout: boolean;
   stderr: boolean;
   tty: boolean;
+  /**
+   * When true at the moment the client's stream goes away, the process is left running, its
+   * standard input left open, as a kubelet whose container runtime does not end an exec's
+   * process when the connection drops (so only an explicit kill ends it). Default: killed.
+   */
+  keepProcessOnClose?: () => boolean;
+  /** Told of every process started (its pid is also its process group). */
+  onSpawn?: (pid: number) => void;
 }
 
 /** A running exec session. */
@@ -110,8 +118,8 @@ export class ExecSession {
   /** Starts the process and wires the channels. */
   start(): void {
     const { socket, target, resolution } = this.o;
-    socket.on('close', () => this.terminate());
-    socket.on('error', () => this.terminate());
+    socket.on('close', () => this.clientGone());
+    socket.on('error', () => this.clientGone());
     // kubelet writes an empty frame on the lowest writable channel once the streams are up.
     this.send(this.o.stdout ? STDOUT : this.o.stderr ? STDERR : ERROR, Buffer.alloc(0));
     if (!resolution) {
@@ -137,6 +145,7 @@ export class ExecSession {
       return;
     }
     this.child = child;
+    if (child.pid) this.o.onSpawn?.(child.pid);
     child.on('error', (err: NodeJS.ErrnoException) => {
       const msg = err.code === 'ENOENT' ? missingExecutableMessage(resolution.argv[0]!) : `failed to exec in container: ${err.message}`;
       this.finish(internalErrorStatus(msg));
@@ -164,6 +173,21 @@ export class ExecSession {
       this.finish(exitCode === 0 ? { metadata: {}, status: 'Success' } : nonZeroExitStatus(target.command, exitCode));
     });
     socket.on('message', (data: Buffer, isBinary: boolean) => this.onMessage(isBinary ? data : Buffer.from(data)));
+  }
+
+  /** The client's stream closed or failed: end the process, unless this kubelet keeps it. */
+  private clientGone(): void {
+    if (this.o.keepProcessOnClose?.() && this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      // Its output has nowhere to go; it runs on with its standard input open.
+      this.child.stdout?.resume();
+      this.child.stderr?.resume();
+      if (!this.finished) {
+        this.finished = true;
+        this.resolveDone();
+      }
+      return;
+    }
+    this.terminate();
   }
 
   /** Kills the process (its whole group) and closes the socket without a status. */

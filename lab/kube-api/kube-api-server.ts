@@ -5,6 +5,7 @@
  * Kubernetes RBAC (Roles, ClusterRoles and bindings in the store), and runs `pods/exec`
  * over WebSocket as real local processes chosen by an {@link ExecResolver}.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer as createHttpServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { randomBytes } from 'node:crypto';
@@ -76,6 +77,17 @@ export interface KubeApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Called after every request. */
   onRequest?: (record: RequestRecord) => void;
+  /** See {@link KubeApiServer.execStreamCloseKeepsProcess}. Default false. */
+  execStreamCloseKeepsProcess?: boolean;
+}
+
+/** A live process that a `pods/exec` started (or one of its descendants). */
+export interface ExecProcess {
+  pid: number;
+  /** The process group: the pid of the process the exec started. */
+  pgid: number;
+  /** Its command line (NULs as spaces). */
+  command: string;
 }
 
 /** Where a started server listens. */
@@ -114,6 +126,14 @@ export class KubeApiServer {
   private readonly sockets = new Set<Socket>();
   private readonly watches = new Set<ActiveWatch>();
   private readonly sessions = new Set<ExecSession>();
+  /** Process groups of every process an exec started (each exec's process leads its own). */
+  private readonly execGroups = new Set<number>();
+  /**
+   * When true, a `pods/exec` whose client stream goes away leaves its process running (stdin
+   * open), as some kubelets and container runtimes do: only an explicit kill ends it. Tests set
+   * it to check that a client ends what it started instead of relying on the stream closing.
+   */
+  execStreamCloseKeepsProcess: boolean;
 
   constructor(private readonly options: KubeApiServerOptions = {}) {
     for (const def of builtinResources()) this.registry.register(def);
@@ -124,6 +144,7 @@ export class KubeApiServer {
       { name: 'restricted', token: randomBytes(24).toString('hex'), denies: options.restrictedUserDenies ?? ['create pods/exec'] },
     ];
     this.access = new AccessControl(this.users, () => this.rbacObjects());
+    this.execStreamCloseKeepsProcess = options.execStreamCloseKeepsProcess ?? false;
     this.wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => negotiateExecProtocol(protocols) ?? false });
     if (options.objects) this.store.seed(options.objects);
     for (const def of options.resources ?? []) this.registerResource(def);
@@ -208,10 +229,49 @@ export class KubeApiServer {
     return this.endpoint;
   }
 
-  /** Stops: ends watches, kills running exec processes, closes every connection. */
+  /**
+   * The live processes that execs started, and their descendants, found by process group in
+   * /proc (zombies, already ended, are not counted).
+   */
+  execProcesses(): ExecProcess[] {
+    const found: ExecProcess[] = [];
+    if (this.execGroups.size === 0) return found;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      // pid (comm) state ppid pgrp ...: comm may hold spaces and parentheses, so split after the last ")".
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const state = fields[0];
+      const pgid = Number(fields[2]);
+      if (state === 'Z' || !this.execGroups.has(pgid)) continue;
+      let command = '';
+      try {
+        command = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      } catch {
+        // Gone meanwhile.
+      }
+      found.push({ pid: Number(entry), pgid, command });
+    }
+    return found;
+  }
+
+  /** Stops: ends watches, kills running exec processes (kept ones too), closes every connection. */
   async stop(): Promise<void> {
     for (const w of [...this.watches]) w.end();
     for (const s of [...this.sessions]) s.terminate();
+    for (const pgid of this.execGroups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    this.execGroups.clear();
     await Promise.all([...this.sessions].map((s) => s.ended));
     const server = this.server;
     if (!server) return;
@@ -371,7 +431,17 @@ export class KubeApiServer {
         } catch {
           resolution = undefined;
         }
-        const session = new ExecSession({ socket: ws, target: target2, resolution, stdin: flag('stdin'), stdout: flag('stdout'), stderr: flag('stderr'), tty: flag('tty') });
+        const session = new ExecSession({
+          socket: ws,
+          target: target2,
+          resolution,
+          stdin: flag('stdin'),
+          stdout: flag('stdout'),
+          stderr: flag('stderr'),
+          tty: flag('tty'),
+          keepProcessOnClose: () => this.execStreamCloseKeepsProcess,
+          onSpawn: (pid) => this.execGroups.add(pid),
+        });
         this.sessions.add(session);
         void session.ended.then(() => this.sessions.delete(session));
         session.start();

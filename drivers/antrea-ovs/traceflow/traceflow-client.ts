@@ -5,7 +5,9 @@
  */
 import { ApiException, ApisApi, Watch } from '@kubernetes/client-node';
 import { CniTraceError, ForbiddenError } from '../../../core/errors.js';
+import { ExponentialBackoff, type BackoffOptions } from '../../../core/kube/backoff.js';
 import { translateApiError, type KubeClient } from '../../../core/kube/kube-client.js';
+import { formatMs } from '../../../core/kube/request-timeout.js';
 import { ANTREA_CRD_GROUP, TRACEFLOW_PLURAL, TRACEFLOW_RESOURCE, TRACEFLOW_VERSIONS, type Traceflow, type TraceflowVersion } from './traceflow-types.js';
 
 /** The API server or Antrea's webhook refused the Traceflow: bad input, exit 2, Antrea's words. */
@@ -36,9 +38,34 @@ export interface FollowOptions {
   log: (level: number, message: string) => void;
   /** Interval of the GET fallback. Default 1 s (antctl's). */
   pollIntervalMs?: number;
+  /**
+   * A watch that brings no event (not even a bookmark) for this long is taken as dead: the
+   * connection may be half-open, or the server holds it without sending. Default 5 s (a
+   * re-read and a new watch cost one request each: cheap against missing the result).
+   */
+  idleTimeoutMs?: number;
+  /** Waits between failed watches (default: client-go's reflector's). */
+  backoff?: BackoffOptions;
+  /** Filled in while following: what the watches did, so a timeout can say what happened. */
+  stats?: FollowStats;
 }
 
-type WatchOnce = { kind: 'finished' | 'deleted' | 'aborted' | 'forbidden' | 'gone' } | { kind: 'closed'; error?: string };
+/** What following a Traceflow saw of the API server. */
+export interface FollowStats {
+  /** Watch requests made. */
+  watches: number;
+  /** Watches that failed, ended at once, or went idle (each followed by a back-off). */
+  failedWatches: number;
+  /** Answers that carried the Traceflow's state (watch events and GETs). */
+  observed: number;
+  /** Why the last watch failed, if it did. */
+  lastProblem?: string;
+}
+
+/** A watch that ends sooner than this with no event failed (client-go's "very short watch"). */
+const SHORT_WATCH_MS = 1000;
+
+type WatchOnce = { kind: 'finished' | 'deleted' | 'aborted' | 'forbidden' | 'gone'; events: number } | { kind: 'closed'; error?: string; events: number };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -113,7 +140,7 @@ export class TraceflowClient {
         if (err.code === 403) throw new ForbiddenError('create', TRACEFLOW_RESOURCE, undefined, message);
         if (err.code === 404) throw new TraceflowUnavailableError(`creating a Traceflow failed: ${message}; is the Traceflow feature gate enabled?`);
       }
-      throw translateApiError(err, { verb: 'create', resource: TRACEFLOW_RESOURCE, name: body.metadata.name }, this.kube.server);
+      throw translateApiError(err, { verb: 'create', resource: TRACEFLOW_RESOURCE, name: body.metadata.name }, this.kube.requestTimeoutMs, this.kube.server);
     }
   }
 
@@ -133,23 +160,47 @@ export class TraceflowClient {
 
   /**
    * Follows one Traceflow until `onUpdate` says stop, it is deleted, or the signal aborts: a watch
-   * with `fieldSelector=metadata.name=<name>` from the given resourceVersion; re-watched when the
-   * server closes it; re-read then re-watched when the version expired (410 Gone); GET-polled
-   * when watching is forbidden.
+   * with `fieldSelector=metadata.name=<name>` from the given resourceVersion; re-watched at once
+   * when the server ends a watch that worked (its normal timeout); re-read then re-watched after
+   * a jittered exponential back-off (client-go's reflector's: 0.8 s doubling to 30 s) when a watch
+   * fails, ends at once with no event, or stays silent past the idle timeout, so a server that
+   * closes every watch is not asked again in a hot loop; re-read when the version expired (410
+   * Gone); GET-polled when watching is forbidden.
    */
   async follow(opts: FollowOptions): Promise<FollowEnd> {
     let rv = opts.resourceVersion;
     let polling = false;
-    let failures = 0;
+    const stats = opts.stats ?? { watches: 0, failedWatches: 0, observed: 0 };
+    const backoff = new ExponentialBackoff(opts.backoff);
+    const onUpdate = (tf: Traceflow) => {
+      stats.observed++;
+      return opts.onUpdate(tf);
+    };
+    /** Re-lists (one GET): the state may have moved on while the watch was down. */
+    const relist = async (): Promise<FollowEnd | undefined> => {
+      let tf: Traceflow | undefined;
+      try {
+        tf = await this.get(opts.name);
+      } catch (err) {
+        if (opts.signal.aborted) return 'aborted';
+        stats.lastProblem = `reading it failed: ${(err as Error).message}`;
+        return undefined;
+      }
+      if (!tf) return 'deleted';
+      rv = tf.metadata.resourceVersion;
+      return onUpdate(tf) ? 'finished' : undefined;
+    };
     while (!opts.signal.aborted) {
       if (polling) {
         const tf = await this.get(opts.name);
         if (!tf) return 'deleted';
-        if (opts.onUpdate(tf)) return 'finished';
+        if (onUpdate(tf)) return 'finished';
         await sleep(opts.pollIntervalMs ?? 1000, opts.signal);
         continue;
       }
-      const r = await this.watchOnce(opts, rv, (next) => (rv = next));
+      stats.watches++;
+      const startedAt = performance.now();
+      const r = await this.watchOnce({ ...opts, onUpdate }, rv, (next) => (rv = next));
       switch (r.kind) {
         case 'finished':
         case 'deleted':
@@ -161,18 +212,28 @@ export class TraceflowClient {
           break;
         case 'gone': {
           opts.log(5, `watch of Traceflow ${opts.name} expired (410 Gone); reading it again`);
-          const tf = await this.get(opts.name);
-          if (!tf) return 'deleted';
-          rv = tf.metadata.resourceVersion;
-          if (opts.onUpdate(tf)) return 'finished';
+          const end = await relist();
+          if (end) return end;
           break;
         }
-        case 'closed':
-          opts.log(5, `watch of Traceflow ${opts.name} closed${r.error ? ` (${r.error})` : ''}; watching again from resourceVersion ${rv ?? '(latest)'}`);
-          // Back off a little when the watch keeps failing, so a broken connection is not a hot loop.
-          if (r.error) await sleep(Math.min(2000, 100 * 2 ** failures++), opts.signal);
-          else failures = 0;
+        case 'closed': {
+          const short = r.events === 0 && performance.now() - startedAt < SHORT_WATCH_MS;
+          if (!r.error && !short) {
+            // A watch that worked and ended (the server's watch timeout): watch on from where it was.
+            opts.log(5, `watch of Traceflow ${opts.name} closed after ${r.events} event(s); watching again from resourceVersion ${rv ?? '(latest)'}`);
+            backoff.reset();
+            break;
+          }
+          stats.failedWatches++;
+          stats.lastProblem = r.error ?? 'the API server ended the watch at once, with no event';
+          const wait = backoff.next();
+          opts.log(5, `watch of Traceflow ${opts.name} failed (${stats.lastProblem}); reading it again and watching in ${formatMs(wait)}`);
+          await sleep(wait, opts.signal);
+          if (opts.signal.aborted) return 'aborted';
+          const end = await relist();
+          if (end) return end;
           break;
+        }
       }
     }
     return 'aborted';
@@ -182,13 +243,23 @@ export class TraceflowClient {
     return new Promise<WatchOnce>((resolve) => {
       let settled = false;
       let controller: AbortController | undefined;
-      const finish = (r: WatchOnce) => {
+      let events = 0;
+      const idleMs = opts.idleTimeoutMs ?? 5000;
+      let idle: NodeJS.Timeout | undefined;
+      // Armed before the request is sent, so a server that never answers it is caught as well.
+      const touch = () => {
+        if (idle) clearTimeout(idle);
+        idle = setTimeout(() => finish({ kind: 'closed', error: `no answer or event for ${formatMs(idleMs)}` }), idleMs);
+      };
+      const finish = (r: Omit<WatchOnce, 'events'> & { error?: string }) => {
         if (settled) return;
         settled = true;
+        if (idle) clearTimeout(idle);
         opts.signal.removeEventListener('abort', onAbort);
         controller?.abort();
-        resolve(r);
+        resolve({ ...r, events } as WatchOnce);
       };
+      touch();
       const onAbort = () => finish({ kind: 'aborted' });
       opts.signal.addEventListener('abort', onAbort, { once: true });
       const path = `/apis/${ANTREA_CRD_GROUP}/${this.version}/${TRACEFLOW_PLURAL}`;
@@ -199,6 +270,8 @@ export class TraceflowClient {
           query,
           (type, obj: Traceflow & { code?: number; message?: string }) => {
             if (settled) return;
+            events++;
+            touch();
             if (type === 'ERROR') {
               if (obj?.code === 410) finish({ kind: 'gone' });
               else finish({ kind: 'closed', error: obj?.message ?? 'watch error' });
@@ -220,6 +293,7 @@ export class TraceflowClient {
           (c) => {
             controller = c;
             if (settled) c.abort();
+            else touch();
           },
           (err: Error) => finish({ kind: 'closed', error: err.message }),
         );

@@ -8,7 +8,7 @@ import type { DropAttribution, Leg, Observation, TraceRequest, Verdict } from '.
 import { defaultDenyExplanation, isolatingPolicies } from '../../../core/policy/isolating-policies.js';
 import { serviceEndpointPort } from '../../../core/policy/service-endpoint-port.js';
 import { isSenderReport, orderReports, parsePolicyRef, reportObservations, reportRole, reportTimestamp, TERMINAL_ACTIONS } from './observation-normalize.js';
-import type { Traceflow, TraceflowNodeResult, TraceflowObservation } from './traceflow-types.js';
+import { isFinalPhase, type Traceflow, type TraceflowNodeResult, type TraceflowObservation } from './traceflow-types.js';
 
 /** Antrea's controller reason when a Traceflow ran out of time. */
 export const CONTROLLER_TIMEOUT_REASON = 'Traceflow timeout';
@@ -39,6 +39,11 @@ export interface EvaluationContext {
   destinationLabel: string;
   /** Set when the local deadline passed before the Traceflow finished. */
   localTimeoutSeconds?: number;
+  /**
+   * Set when, after the create, the API server never answered with the Traceflow's state (every
+   * watch and re-read failed): why. Its phase is then unknown, not "pending".
+   */
+  unobserved?: string;
   isolation?: IsolationFacts;
 }
 
@@ -249,6 +254,12 @@ export function evaluateTraceflow(tf: Traceflow, ctx: EvaluationContext): Tracef
   const name = tf.metadata.name;
   const status = tf.status ?? {};
   const phase = status.phase ?? '';
+  if (ctx.unobserved !== undefined && !isFinalPhase(phase)) {
+    return {
+      verdict: 'error',
+      reason: `Traceflow ${name} was created, but the API server never answered with its state${ctx.localTimeoutSeconds !== undefined ? ` within ${ctx.localTimeoutSeconds}s` : ''} (${ctx.unobserved}); whether antrea-controller ran it is unknown: check the API server's health and "kubectl get traceflow ${name}"`,
+    };
+  }
   if (phase === '' || phase === 'Pending') {
     return {
       verdict: 'inconclusive',
