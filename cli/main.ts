@@ -299,6 +299,13 @@ async function runCliWithin(
     }
     if (inv.antctl && (inv.output === 'yaml' || inv.output === 'json')) io.stdout(formatters.formatAntctl(result, inv.output));
     else if (inv.output !== 'text') io.stdout(formatters.formatResult(result, { output: inv.output, level: inv.logLevel, color: false }));
+    // The answer stands, but what the trace created may still be in the cluster (e.g. a
+    // Traceflow it may not delete): not a clean run, whatever the verdict.
+    const cleanupErrors = tracker.errors();
+    if (cleanupErrors.length > 0) {
+      io.stderr(`cni-trace: the trace answered, but its clean-up failed (see above): delete what it created by hand, or ask for the permission named there [CLEANUP_FAILED]\n`);
+      return EXIT.runtime;
+    }
     return resultIsSuccess(result) ? EXIT.delivered : EXIT.notDelivered;
   } catch (err) {
     // Whatever failed, what the trace started is cleaned up before the process says so and exits.

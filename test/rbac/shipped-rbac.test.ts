@@ -229,6 +229,22 @@ test('Antrea: deploy/rbac/antrea.yaml and traceflow-viewer.yaml are enough, and 
     assert.is((JSON.parse(viewed.stdout) as { verdict: string }).verdict, 'delivered');
     const viewerChecked = await assertEachRuleNeeded(admin, asViewer, rbacDocs('traceflow-viewer.yaml'), viewKinds, () => false);
     assert.is(viewerChecked, 1);
+
+    // One verb of a rule: without `delete` the trace still answers, but the Traceflow it made
+    // stays in the cluster — exit 3, naming the verb and resource, never a quiet success.
+    const doc = rbacDocs('antrea.yaml').find((d) => d.kind === 'ClusterRole')!;
+    const kc = new KubeConfig();
+    kc.loadFromFile(admin);
+    const api = kc.makeApiClient(RbacAuthorizationV1Api);
+    await setRules(api, doc, doc.rules!.map((r) => (r.resources!.includes('traceflows') ? { ...r, verbs: r.verbs.filter((v) => v !== 'delete') } : r)));
+    try {
+      const noDelete = await trace(asUser, ANTREA_KINDS[3]!);
+      assert.is(noDelete.code, 3, noDelete.stderr);
+      assert.match(noDelete.stderr, /cannot delete traceflows/);
+      assert.match(noDelete.stderr, /CLEANUP_FAILED/);
+    } finally {
+      await setRules(api, doc, doc.rules!);
+    }
   } finally {
     await stopLab(lab);
   }
