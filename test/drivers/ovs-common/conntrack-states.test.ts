@@ -4,19 +4,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseOfprotoTrace } from '../../../drivers/ovs-common/index.js';
 import { checkCtStates, committedZones, conntrackActions, conntrackSteps, derivedCtStates } from '../../../drivers/ovs-common/conntrack-states.js';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCapture } from '../helpers/captured-fixture.js';
-import { repoRoot } from '../../helpers/paths.js';
-
-/** The shared upstream corpus: `<repo>/../shared`, else /work/shared; missing is a failure, not a skip. */
-function upstreamCorpus(): string {
-  for (const base of [join(repoRoot, '..', 'shared'), join(repoRoot, '..', '..', 'shared'), '/work/shared']) {
-    const dir = join(base, 'corpora', 'upstream');
-    if (existsSync(dir)) return dir;
-  }
-  throw new Error(`the upstream corpus (shared/corpora/upstream) is missing next to ${repoRoot}`);
-}
+import { upstreamCorpusDir } from '../../helpers/upstream-corpus.js';
 
 const parse = (name: string) => {
   const run = loadCapture('ovs', name);
@@ -68,7 +59,7 @@ test('a new connection: trk,new in every zone, snat where the gateway router tra
 });
 
 test('upstream corpus: every conntrack resumption is tied to its ct action; new-connection traces settle', () => {
-  const root = upstreamCorpus();
+  const root = upstreamCorpusDir();
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {

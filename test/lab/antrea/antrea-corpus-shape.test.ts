@@ -8,19 +8,12 @@
 // what they are (the lab's values differ from the document's).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { planAntreaCluster } from '../../../lab/antrea/pipeline-plan.js';
 import { ANTREA_TABLES } from '../../../lab/antrea/antrea-names.js';
 import { loadScenario } from '../../../lab/scenario/scenario-loader.js';
-import { repoRoot } from '../../helpers/paths.js';
-
-/** `<repo>/../shared`, then /work/shared; fails loudly when neither holds the corpus. */
-function antreaCorpusDir(): string {
-  const tried = [process.env.CNI_TRACE_SHARED_DIR, join(repoRoot, '..', 'shared'), join(repoRoot, '..', '..', 'shared'), '/work/shared'].filter((d): d is string => !!d);
-  for (const d of tried) if (existsSync(join(d, 'corpora', 'upstream', 'antrea', 'manifest.json'))) return join(d, 'corpora', 'upstream', 'antrea');
-  throw new Error(`the upstream Antrea corpus is missing: none of ${tried.map((d) => join(d, 'corpora/upstream/antrea')).join(', ')} exists`);
-}
+import { upstreamCorpusDir } from '../../helpers/upstream-corpus.js';
 
 interface Flow {
   table: string;
@@ -29,7 +22,7 @@ interface Flow {
   actions: string;
 }
 
-const dir = antreaCorpusDir();
+const dir = join(upstreamCorpusDir(), 'antrea');
 const corpusTables = (JSON.parse(readFileSync(join(dir, 'load-report.json'), 'utf8')) as { tableIds: Record<string, number> }).tableIds;
 const corpusTableName = new Map(Object.entries(corpusTables).map(([n, id]) => [id, n]));
 
